@@ -1,0 +1,241 @@
+//! What a push becomes: a notification to show, or a typed reason it could
+//! not be decrypted, always with text that is safe to show. Nothing here is
+//! specific to Rocket.Chat, so other protocols can return the same types.
+
+use crate::error::Error;
+use crate::secret::SecretString;
+
+/// Title used when the push says nothing better.
+pub const FALLBACK_TITLE: &str = "New message";
+/// Body shown when an encrypted message cannot be decrypted.
+pub const FALLBACK_BODY_ENCRYPTED: &str = "Encrypted message";
+/// Body shown when the message must be fetched and was not (yet).
+pub const FALLBACK_BODY_NEW: &str = "You have a new message";
+
+/// The chat protocol a notification came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    RocketChat,
+}
+
+/// The kind of room, from the protocol's own room type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomKind {
+    Direct,
+    PrivateGroup,
+    PublicChannel,
+    Omnichannel,
+    Other(String),
+}
+
+impl RoomKind {
+    /// Rocket.Chat's one-letter room types.
+    pub fn from_rocketchat(code: &str) -> Self {
+        match code {
+            "d" => Self::Direct,
+            "p" => Self::PrivateGroup,
+            "c" => Self::PublicChannel,
+            "l" => Self::Omnichannel,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        match self {
+            Self::Direct => "d",
+            Self::PrivateGroup => "p",
+            Self::PublicChannel => "c",
+            Self::Omnichannel => "l",
+            Self::Other(code) => code,
+        }
+    }
+}
+
+/// Who sent the message.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Sender {
+    pub id: Option<String>,
+    pub username: Option<String>,
+    pub display_name: Option<String>,
+}
+
+/// Where a push came from; known as far as the push could be read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Context {
+    /// Normalised server URL, e.g. `https://chat.example.org`.
+    pub server: Option<String>,
+    pub room_id: Option<String>,
+    pub room_kind: Option<RoomKind>,
+    pub room_name: Option<String>,
+    pub sender: Option<Sender>,
+    pub message_id: Option<String>,
+    /// The thread parent, when the message is a thread reply.
+    pub thread_id: Option<String>,
+    /// The push's notification id (`notId`), constant per room; hosts use
+    /// it to group or replace notifications.
+    pub notification_id: Option<i64>,
+}
+
+/// Which room key opened a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyUsed {
+    pub key_id: String,
+    /// Message format and key cipher, e.g. `rc.v2.aes-sha2+A256GCM`.
+    pub algorithm: String,
+    /// False when an old (rotated-out) key was needed.
+    pub current: bool,
+}
+
+/// A notification ready to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub protocol: Protocol,
+    pub context: Context,
+    pub title: String,
+    /// The message text: decrypted plaintext for encrypted pushes.
+    pub body: SecretString,
+    /// Set for decrypted messages.
+    pub key: Option<KeyUsed>,
+}
+
+/// Why a message has to be fetched from the server first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchReason {
+    /// The push carries only the message id (privacy mode).
+    IdOnly,
+    /// An encrypted push without its ciphertext (servers up to 6.14).
+    MissingCiphertext,
+}
+
+/// A push that needs the message fetched from the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchRequest {
+    pub protocol: Protocol,
+    pub context: Context,
+    pub reason: FetchReason,
+    /// What to show if the fetch does not happen in time.
+    pub fallback_title: String,
+    pub fallback_body: String,
+}
+
+/// Why decryption failed. Stable, with snake_case names for JSON and logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FailureReason {
+    /// The push or message could not be read at all.
+    MalformedPayload,
+    /// No account for the push's server in the key store.
+    UnknownServer,
+    /// The account has no usable private key (not unlocked yet).
+    NoPrivateKey,
+    /// No room key for this room and key id.
+    NoRoomKey,
+    /// Ciphertext or IV is not decodable or has an impossible length.
+    BadCiphertext,
+    /// AES-GCM authentication failed: tampered data or the wrong key.
+    BadAuthTag,
+    /// AES-CBC padding is wrong: tampered data or the wrong key.
+    BadPadding,
+    /// Decryption worked but the result is not a message.
+    BadPlaintext,
+    /// The message uses an algorithm pushseal does not implement.
+    UnsupportedAlgorithm,
+    /// The key store could not be read.
+    StoreError,
+}
+
+impl FailureReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MalformedPayload => "malformed_payload",
+            Self::UnknownServer => "unknown_server",
+            Self::NoPrivateKey => "no_private_key",
+            Self::NoRoomKey => "no_room_key",
+            Self::BadCiphertext => "bad_ciphertext",
+            Self::BadAuthTag => "bad_auth_tag",
+            Self::BadPadding => "bad_padding",
+            Self::BadPlaintext => "bad_plaintext",
+            Self::UnsupportedAlgorithm => "unsupported_algorithm",
+            Self::StoreError => "store_error",
+        }
+    }
+}
+
+impl From<&Error> for FailureReason {
+    fn from(e: &Error) -> Self {
+        match e {
+            Error::MalformedPayload(_) | Error::TooLarge { .. } => Self::MalformedPayload,
+            Error::BadCiphertext(_) => Self::BadCiphertext,
+            Error::BadAuthTag => Self::BadAuthTag,
+            Error::BadPadding => Self::BadPadding,
+            Error::BadPlaintext(_) => Self::BadPlaintext,
+            Error::UnsupportedAlgorithm(_) => Self::UnsupportedAlgorithm,
+            Error::UnknownServer(_) => Self::UnknownServer,
+            Error::NoPrivateKey | Error::WrongPassword | Error::BadPrivateKey(_) => {
+                Self::NoPrivateKey
+            }
+            Error::NoRoomKey { .. } | Error::BadRoomKey(_) => Self::NoRoomKey,
+            Error::Store(_) => Self::StoreError,
+        }
+    }
+}
+
+/// A push that could not be turned into a notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub protocol: Protocol,
+    pub reason: FailureReason,
+    /// A technical, secret-free explanation for logs and debugging.
+    pub detail: String,
+    pub context: Context,
+    /// The key id the message asked for, when known.
+    pub key_id: Option<String>,
+    /// Safe text to show instead: never ciphertext, never garbage.
+    pub fallback_title: String,
+    pub fallback_body: String,
+}
+
+/// The result of handling one push.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Decrypted(Notification),
+    NotEncrypted(Notification),
+    NeedsFetch(FetchRequest),
+    Failed(Failure),
+}
+
+impl Outcome {
+    /// `decrypted`, `not_encrypted`, `needs_fetch` or `failed`.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Self::Decrypted(_) => "decrypted",
+            Self::NotEncrypted(_) => "not_encrypted",
+            Self::NeedsFetch(_) => "needs_fetch",
+            Self::Failed(_) => "failed",
+        }
+    }
+
+    /// The title and body to show, whatever the outcome.
+    pub fn display(&self) -> (&str, &str) {
+        match self {
+            Self::Decrypted(n) | Self::NotEncrypted(n) => (&n.title, n.body.expose()),
+            Self::NeedsFetch(f) => (&f.fallback_title, &f.fallback_body),
+            Self::Failed(f) => (&f.fallback_title, &f.fallback_body),
+        }
+    }
+
+    pub fn context(&self) -> &Context {
+        match self {
+            Self::Decrypted(n) | Self::NotEncrypted(n) => &n.context,
+            Self::NeedsFetch(f) => &f.context,
+            Self::Failed(f) => &f.context,
+        }
+    }
+
+    /// The notification, when one was produced.
+    pub fn notification(&self) -> Option<&Notification> {
+        match self {
+            Self::Decrypted(n) | Self::NotEncrypted(n) => Some(n),
+            _ => None,
+        }
+    }
+}

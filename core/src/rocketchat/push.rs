@@ -1,0 +1,245 @@
+//! Push containers (spec §7): finds the `ejson` payload and the server's
+//! own title and text in an APNs body, an FCM data map, an FCM HTTP v1
+//! message or a bare payload object.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::limits::MAX_PUSH_BYTES;
+
+/// Which container a push came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Container {
+    /// APNs body or iOS `userInfo`: `ejson` plus `aps`.
+    Apns,
+    /// FCM data map with the legacy GCM keys (`ejson`, `title`, `message`, `notId`).
+    FcmData,
+    /// FCM HTTP v1: `{"message":{…,"data":{…}}}`.
+    FcmV1,
+    /// The payload object alone.
+    Ejson,
+}
+
+impl Container {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Apns => "apns",
+            Self::FcmData => "fcm-data",
+            Self::FcmV1 => "fcm-v1",
+            Self::Ejson => "ejson",
+        }
+    }
+}
+
+/// Sender as the payload carries it (the message's `u`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+pub struct PayloadSender {
+    #[serde(rename = "_id")]
+    pub id: Option<String>,
+    pub username: Option<String>,
+    pub name: Option<String>,
+}
+
+/// The `ejson` payload. Unknown members are ignored; only `host` is
+/// required, as every push carries it.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Payload {
+    pub host: String,
+    #[serde(rename = "messageId")]
+    pub message_id: Option<String>,
+    #[serde(rename = "notificationType")]
+    pub notification_type: Option<String>,
+    pub rid: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub sender: Option<PayloadSender>,
+    #[serde(rename = "senderName", default, deserialize_with = "lenient")]
+    pub sender_name: Option<String>,
+    #[serde(rename = "type", default, deserialize_with = "lenient")]
+    pub room_type: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub name: Option<String>,
+    #[serde(rename = "messageType", default, deserialize_with = "lenient")]
+    pub message_type: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub tmid: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub msg: Option<String>,
+    pub content: Option<Value>,
+}
+
+/// Display members are optional: a value of the wrong type is dropped
+/// rather than failing the whole push.
+fn lenient<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let v = Value::deserialize(d)?;
+    Ok(serde_json::from_value(v).ok())
+}
+
+impl Payload {
+    pub fn is_id_only(&self) -> bool {
+        self.notification_type.as_deref() == Some("message-id-only")
+    }
+
+    pub fn is_e2e(&self) -> bool {
+        self.message_type.as_deref() == Some("e2e")
+    }
+
+    /// Parses a payload from JSON text or an already-parsed value.
+    pub fn from_value(v: Value) -> Result<Self> {
+        let v = match v {
+            Value::String(s) => serde_json::from_str(&s)
+                .map_err(|e| Error::malformed(format!("ejson is not JSON: {e}")))?,
+            other => other,
+        };
+        serde_json::from_value(v).map_err(|e| Error::malformed(format!("ejson payload: {e}")))
+    }
+}
+
+/// A push, unwrapped from its container.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Push {
+    pub container: Container,
+    pub payload: Payload,
+    /// The alert title the server sent, if any.
+    pub server_title: Option<String>,
+    /// The alert text the server sent, if any.
+    pub server_body: Option<String>,
+    pub notification_id: Option<i64>,
+}
+
+impl Push {
+    /// Detects the container and reads the payload.
+    pub fn parse(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() > MAX_PUSH_BYTES {
+            return Err(Error::TooLarge {
+                what: "push payload",
+                limit: MAX_PUSH_BYTES,
+            });
+        }
+        let value: Value = serde_json::from_slice(bytes)
+            .map_err(|e| Error::malformed(format!("push is not JSON: {e}")))?;
+        Self::from_value(value)
+    }
+
+    pub fn from_value(value: Value) -> Result<Self> {
+        let Value::Object(top) = value else {
+            return Err(Error::malformed("push is not a JSON object"));
+        };
+        if let Some(Value::Object(message)) = top.get("message") {
+            let data = message
+                .get("data")
+                .and_then(Value::as_object)
+                .ok_or_else(|| Error::malformed("FCM v1 message has no data"))?;
+            let notification = message.get("notification");
+            return Ok(Self {
+                container: Container::FcmV1,
+                payload: ejson_of(data)?,
+                server_title: text_at(notification, "title"),
+                server_body: text_at(notification, "body"),
+                notification_id: int_of(data.get("notId")),
+            });
+        }
+        if let Some(aps) = top.get("aps") {
+            let alert = aps.get("alert");
+            let (title, body) = match alert {
+                Some(Value::String(s)) => (None, Some(s.clone())),
+                other => (text_at(other, "title"), text_at(other, "body")),
+            };
+            return Ok(Self {
+                container: Container::Apns,
+                payload: ejson_of(&top)?,
+                server_title: title,
+                server_body: body,
+                notification_id: int_of(aps.get("thread-id")).or(int_of(top.get("notId"))),
+            });
+        }
+        if top.contains_key("ejson") {
+            return Ok(Self {
+                container: Container::FcmData,
+                payload: ejson_of(&top)?,
+                server_title: text_at(Some(&Value::Object(top.clone())), "title"),
+                server_body: text_at(Some(&Value::Object(top.clone())), "message"),
+                notification_id: int_of(top.get("notId")),
+            });
+        }
+        if top.contains_key("host") {
+            return Ok(Self {
+                container: Container::Ejson,
+                payload: Payload::from_value(Value::Object(top))?,
+                server_title: None,
+                server_body: None,
+                notification_id: None,
+            });
+        }
+        Err(Error::malformed(
+            "not a Rocket.Chat push: no ejson, aps, FCM message or host",
+        ))
+    }
+}
+
+fn ejson_of(map: &Map<String, Value>) -> Result<Payload> {
+    let ejson = map
+        .get("ejson")
+        .ok_or_else(|| Error::malformed("push has no ejson"))?;
+    Payload::from_value(ejson.clone())
+}
+
+fn text_at(v: Option<&Value>, key: &str) -> Option<String> {
+    v?.get(key)?.as_str().map(str::to_owned)
+}
+
+/// `notId` is a number in APNs and a string in FCM data.
+fn int_of(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const EJSON: &str = r#"{"host":"https://chat.example.org/","messageId":"m1","notificationType":"message","rid":"r1","type":"d","messageType":"e2e","msg":""}"#;
+
+    #[test]
+    fn detects_each_container() {
+        let apns = json!({"ejson": EJSON, "aps": {"alert": {"title": "alice"}, "thread-id": "-12"}});
+        let fcm = json!({"ejson": EJSON, "title": "alice", "message": "", "notId": "7"});
+        let v1 = json!({"message": {"notification": {"title": "t", "body": "b"}, "data": {"ejson": EJSON, "notId": "9"}}});
+        let bare: Value = serde_json::from_str(EJSON).unwrap();
+        let cases = [(apns, Container::Apns, Some(-12)), (fcm, Container::FcmData, Some(7)), (v1, Container::FcmV1, Some(9)), (bare, Container::Ejson, None)];
+        for (value, container, not_id) in cases {
+            let push = Push::from_value(value).unwrap();
+            assert_eq!(push.container, container);
+            assert_eq!(push.notification_id, not_id);
+            assert_eq!(push.payload.rid.as_deref(), Some("r1"));
+        }
+    }
+
+    #[test]
+    fn alert_string_is_the_body() {
+        let p = Push::from_value(json!({"ejson": EJSON, "aps": {"alert": "You have a new message"}})).unwrap();
+        assert_eq!((p.server_title, p.server_body.as_deref()), (None, Some("You have a new message")));
+    }
+
+    #[test]
+    fn malformed() {
+        for bad in [json!([1]), json!({"aps": {}}), json!({"ejson": "{not json"}), json!({"ejson": "{}"}), json!({"x": 1})] {
+            assert!(matches!(Push::from_value(bad), Err(Error::MalformedPayload(_))));
+        }
+        assert!(matches!(Push::parse(&vec![b' '; MAX_PUSH_BYTES + 1]), Err(Error::TooLarge { .. })));
+    }
+
+    #[test]
+    fn wrong_typed_display_members_are_dropped() {
+        let p = Payload::from_value(json!({"host": "h", "senderName": 5, "sender": "x"})).unwrap();
+        assert_eq!((p.sender_name, p.sender), (None, None));
+    }
+}
