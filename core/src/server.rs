@@ -52,8 +52,14 @@ mod tests {
             ("https://chat.example.org/", "https://chat.example.org"),
             ("HTTPS://CHAT.example.org", "https://chat.example.org"),
             ("chat.example.org", "https://chat.example.org"),
-            ("https://chat.example.org:8443/", "https://chat.example.org:8443"),
-            ("https://example.org/chat/?x=1#y", "https://example.org/chat"),
+            (
+                "https://chat.example.org:8443/",
+                "https://chat.example.org:8443",
+            ),
+            (
+                "https://example.org/chat/?x=1#y",
+                "https://example.org/chat",
+            ),
             ("http://[::1]:3000", "http://[::1]:3000"),
         ] {
             assert_eq!(normalize_server(input).unwrap(), want, "{input}");

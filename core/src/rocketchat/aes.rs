@@ -69,11 +69,29 @@ mod tests {
     #[test]
     fn length_checks_come_before_crypto() {
         let key = [7u8; 32];
-        assert!(matches!(gcm_decrypt(&key, &[0; 16], &[0; 32]), Err(Error::BadCiphertext(_))));
-        assert!(matches!(gcm_decrypt(&key, &[0; 12], &[0; 15]), Err(Error::BadCiphertext(_))));
-        assert_eq!(gcm_decrypt(&key, &[0; 12], &[0; 16]), Err(Error::BadAuthTag));
-        assert!(matches!(cbc_decrypt(&key[..16], &[0; 16], &[0; 15]), Err(Error::BadCiphertext(_))));
-        assert!(matches!(cbc_decrypt(&key[..16], &[0; 12], &[0; 16]), Err(Error::BadCiphertext(_))));
-        assert!(matches!(cbc_decrypt(&key[..5], &[0; 16], &[0; 16]), Err(Error::BadRoomKey(_))));
+        assert!(matches!(
+            gcm_decrypt(&key, &[0; 16], &[0; 32]),
+            Err(Error::BadCiphertext(_))
+        ));
+        assert!(matches!(
+            gcm_decrypt(&key, &[0; 12], &[0; 15]),
+            Err(Error::BadCiphertext(_))
+        ));
+        assert_eq!(
+            gcm_decrypt(&key, &[0; 12], &[0; 16]),
+            Err(Error::BadAuthTag)
+        );
+        assert!(matches!(
+            cbc_decrypt(&key[..16], &[0; 16], &[0; 15]),
+            Err(Error::BadCiphertext(_))
+        ));
+        assert!(matches!(
+            cbc_decrypt(&key[..16], &[0; 12], &[0; 16]),
+            Err(Error::BadCiphertext(_))
+        ));
+        assert!(matches!(
+            cbc_decrypt(&key[..5], &[0; 16], &[0; 16]),
+            Err(Error::BadRoomKey(_))
+        ));
     }
 }

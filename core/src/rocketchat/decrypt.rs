@@ -17,7 +17,13 @@ use crate::server::normalize_server;
 pub fn decrypt_push(bytes: &[u8], keys: &dyn KeyLookup) -> Outcome {
     match Push::parse(bytes) {
         Ok(push) => decrypt_parsed(&push, keys),
-        Err(e) => failed(&e, Context::default(), None, FALLBACK_TITLE.into(), FALLBACK_BODY_NEW),
+        Err(e) => failed(
+            &e,
+            Context::default(),
+            None,
+            FALLBACK_TITLE.into(),
+            FALLBACK_BODY_NEW,
+        ),
     }
 }
 
@@ -43,7 +49,13 @@ pub fn decrypt_parsed(push: &Push, keys: &dyn KeyLookup) -> Outcome {
     }
     let fallback = FALLBACK_BODY_ENCRYPTED;
     let Some(rid) = context.room_id.clone() else {
-        return failed(&Error::malformed("e2e push has no rid"), context, None, title, fallback);
+        return failed(
+            &Error::malformed("e2e push has no rid"),
+            context,
+            None,
+            title,
+            fallback,
+        );
     };
     let message = match EncryptedMessage::from_parts(p.content.as_ref(), p.msg.as_deref()) {
         Ok(Encrypted::Message(m)) => m,
@@ -64,6 +76,24 @@ pub fn decrypt_parsed(push: &Push, keys: &dyn KeyLookup) -> Outcome {
             key: Some(key),
         }),
         Err(e) => failed(&e, context, kid, title, fallback),
+    }
+}
+
+/// Decrypts a stored message object (`{rid, msg, content, …}`, as REST
+/// endpoints such as `push.get` return it) with the keys of `server`.
+pub fn decrypt_message(
+    server: &str,
+    message: &serde_json::Value,
+    keys: &dyn KeyLookup,
+) -> Result<(SecretString, KeyUsed)> {
+    let rid = message
+        .get("rid")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| Error::malformed("message has no rid"))?;
+    let msg = message.get("msg").and_then(serde_json::Value::as_str);
+    match EncryptedMessage::from_parts(message.get("content"), msg)? {
+        Encrypted::Message(m) => open(&m, &keys.room_keys(&normalize_server(server)?, rid)?, rid),
+        Encrypted::Missing => Err(Error::malformed("message has no ciphertext")),
     }
 }
 
@@ -107,7 +137,11 @@ fn context(push: &Push) -> Result<Context> {
     let sender = p.sender.as_ref().map(|s| Sender {
         id: s.id.clone(),
         username: s.username.clone(),
-        display_name: s.name.clone().or_else(|| p.sender_name.clone()).filter(|n| !n.is_empty()),
+        display_name: s
+            .name
+            .clone()
+            .or_else(|| p.sender_name.clone())
+            .filter(|n| !n.is_empty()),
     });
     Ok(Context {
         server: Some(normalize_server(&p.host)?),
@@ -150,7 +184,13 @@ fn needs_fetch(context: Context, reason: FetchReason) -> Outcome {
     })
 }
 
-fn failed(e: &Error, context: Context, key_id: Option<String>, title: String, body: &str) -> Outcome {
+fn failed(
+    e: &Error,
+    context: Context,
+    key_id: Option<String>,
+    title: String,
+    body: &str,
+) -> Outcome {
     Outcome::Failed(Failure {
         protocol: Protocol::RocketChat,
         reason: FailureReason::from(e),

@@ -43,17 +43,30 @@ pub fn unwrap_subscription(
     let mut keys = Vec::new();
     let mut skipped = Vec::new();
     let current = sub.e2e_key.as_deref().map(|k| (None, k, true));
-    let old = sub.old_room_keys.iter().map(|o| (Some(o.key_id.as_str()), o.e2e_key.as_str(), false));
+    let old = sub
+        .old_room_keys
+        .iter()
+        .map(|o| (Some(o.key_id.as_str()), o.e2e_key.as_str(), false));
     for (listed_id, e2e_key, is_current) in current.into_iter().chain(old) {
         match private_key.unwrap_room_key(e2e_key) {
             Ok((prefix, key)) => {
-                let kid = listed_id.filter(|id| !id.is_empty()).unwrap_or(&prefix).to_owned();
-                keys.push(RoomKeyEntry { kid, key, current: is_current });
+                let kid = listed_id
+                    .filter(|id| !id.is_empty())
+                    .unwrap_or(&prefix)
+                    .to_owned();
+                keys.push(RoomKeyEntry {
+                    kid,
+                    key,
+                    current: is_current,
+                });
             }
             Err(e) => skipped.push(SkippedKey {
                 rid: sub.rid.clone(),
                 key_id: listed_id.map(str::to_owned).unwrap_or_else(|| {
-                    e2e_key.get(..e2e_key.len().saturating_sub(344)).unwrap_or("").to_owned()
+                    e2e_key
+                        .get(..e2e_key.len().saturating_sub(344))
+                        .unwrap_or("")
+                        .to_owned()
                 }),
                 reason: e.to_string(),
             }),
@@ -70,7 +83,10 @@ pub(crate) fn merge_room_keys(existing: &mut Vec<RoomKeyEntry>, new: Vec<RoomKey
         if entry.current {
             existing.iter_mut().for_each(|k| k.current = false);
         }
-        if let Some(same) = existing.iter_mut().find(|k| k.kid == entry.kid && k.key == entry.key) {
+        if let Some(same) = existing
+            .iter_mut()
+            .find(|k| k.kid == entry.kid && k.key == entry.key)
+        {
             same.current |= entry.current;
             continue;
         }
@@ -128,7 +144,11 @@ impl Keyring {
     }
 
     /// Imports subscriptions into an existing account.
-    pub fn import_subscriptions(&mut self, server: &str, subs: &[Subscription]) -> Result<ImportReport> {
+    pub fn import_subscriptions(
+        &mut self,
+        server: &str,
+        subs: &[Subscription],
+    ) -> Result<ImportReport> {
         let server = normalize_server(server)?;
         let account = self
             .accounts
@@ -149,7 +169,11 @@ impl Keyring {
         let (keys, skipped) = unwrap_subscription(private_key, sub);
         let room = account.rooms.entry(sub.rid.clone()).or_default();
         let added = merge_room_keys(room, keys);
-        ImportReport { rooms: 1, keys: added, skipped }
+        ImportReport {
+            rooms: 1,
+            keys: added,
+            skipped,
+        }
     }
 
     /// The account's user id, if the server is known.

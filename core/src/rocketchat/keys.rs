@@ -76,8 +76,17 @@ mod tests {
 
     #[test]
     fn order() {
-        let keys = vec![entry("old", 1, false), entry("same", 2, false), entry("same", 3, true)];
-        let ids = |kid| candidates(&keys, kid).iter().map(|k| k.key.expose_raw()[0]).collect::<Vec<_>>();
+        let keys = vec![
+            entry("old", 1, false),
+            entry("same", 2, false),
+            entry("same", 3, true),
+        ];
+        let ids = |kid| {
+            candidates(&keys, kid)
+                .iter()
+                .map(|k| k.key.expose_raw()[0])
+                .collect::<Vec<_>>()
+        };
         assert_eq!(ids(Some("same")), vec![3, 2]);
         assert_eq!(ids(Some("old")), vec![1, 3]);
         assert_eq!(ids(Some("unknown")), vec![3]);

@@ -30,9 +30,12 @@ pub struct KeysFile {
 #[derive(Debug)]
 pub enum PrivateKeySource {
     /// An already-decrypted JWK.
-    Jwk(UserPrivateKey),
+    Jwk(Box<UserPrivateKey>),
     /// The server's stored form, to unlock with the E2E password.
-    Stored { stored: String, password: Option<Password> },
+    Stored {
+        stored: String,
+        password: Option<Password>,
+    },
 }
 
 #[derive(Deserialize)]
@@ -47,7 +50,10 @@ struct Raw {
 impl KeysFile {
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         if bytes.len() > MAX_KEYS_FILE_BYTES {
-            return Err(Error::TooLarge { what: "keys file", limit: MAX_KEYS_FILE_BYTES });
+            return Err(Error::TooLarge {
+                what: "keys file",
+                limit: MAX_KEYS_FILE_BYTES,
+            });
         }
         let raw: Raw = serde_json::from_slice(bytes)
             .map_err(|e| Error::malformed(format!("keys file: {e}")))?;
@@ -58,7 +64,11 @@ impl KeysFile {
         Ok(Self {
             server: raw.server,
             user_id: raw.user_id,
-            private_key: raw.private_key.as_ref().map(private_key_source).transpose()?,
+            private_key: raw
+                .private_key
+                .as_ref()
+                .map(private_key_source)
+                .transpose()?,
             subscriptions,
         })
     }
@@ -68,8 +78,11 @@ impl KeysFile {
     pub fn into_keyring(self, password: Option<Password>) -> Result<(Keyring, ImportReport)> {
         let private_key = match self.private_key {
             None => None,
-            Some(PrivateKeySource::Jwk(k)) => Some(k),
-            Some(PrivateKeySource::Stored { stored, password: in_file }) => {
+            Some(PrivateKeySource::Jwk(k)) => Some(*k),
+            Some(PrivateKeySource::Stored {
+                stored,
+                password: in_file,
+            }) => {
                 let pw = password.or(in_file).ok_or(Error::NoPrivateKey)?;
                 Some(UserPrivateKey::unlock(&stored, &self.user_id, &pw)?)
             }
@@ -87,16 +100,26 @@ fn private_key_source(v: &Value) -> Result<PrivateKeySource> {
             Value::String(s) => UserPrivateKey::from_jwk(s)?,
             obj => UserPrivateKey::from_jwk_object(obj)?,
         };
-        return Ok(PrivateKeySource::Jwk(key));
+        return Ok(PrivateKeySource::Jwk(Box::new(key)));
     }
     if let Some(fetched) = v.get("fetch_my_keys") {
         let stored = fetched
             .get("private_key")
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| Error::malformed("fetch_my_keys has no private_key: the user has no E2E keys"))?;
-        let password = v.get("password").and_then(Value::as_str).map(Password::from);
-        return Ok(PrivateKeySource::Stored { stored: stored.to_owned(), password });
+            .ok_or_else(|| {
+                Error::malformed("fetch_my_keys has no private_key: the user has no E2E keys")
+            })?;
+        let password = v
+            .get("password")
+            .and_then(Value::as_str)
+            .map(Password::from);
+        return Ok(PrivateKeySource::Stored {
+            stored: stored.to_owned(),
+            password,
+        });
     }
-    Err(Error::malformed("private_key needs \"jwk\" or \"fetch_my_keys\""))
+    Err(Error::malformed(
+        "private_key needs \"jwk\" or \"fetch_my_keys\"",
+    ))
 }

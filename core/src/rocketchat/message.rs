@@ -157,11 +157,20 @@ mod tests {
             "algorithm": "rc.v2.aes-sha2", "kid": "k1", "iv": "AAAAAAAAAAAAAAAA", "ciphertext": "AAAA"
         }))
         .unwrap();
-        assert_eq!((m.format, m.kid.as_deref(), m.iv.len()), (MessageFormat::V2, Some("k1"), 12));
+        assert_eq!(
+            (m.format, m.kid.as_deref(), m.iv.len()),
+            (MessageFormat::V2, Some("k1"), 12)
+        );
         let no_iv = json!({"algorithm": "rc.v2.aes-sha2", "kid": "k", "ciphertext": "AAAA"});
-        assert!(matches!(EncryptedMessage::from_content(&no_iv), Err(Error::MalformedPayload(_))));
+        assert!(matches!(
+            EncryptedMessage::from_content(&no_iv),
+            Err(Error::MalformedPayload(_))
+        ));
         let megolm = json!({"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AAAA"});
-        assert!(matches!(EncryptedMessage::from_content(&megolm), Err(Error::UnsupportedAlgorithm(_))));
+        assert!(matches!(
+            EncryptedMessage::from_content(&megolm),
+            Err(Error::UnsupportedAlgorithm(_))
+        ));
     }
 
     #[test]
@@ -175,8 +184,14 @@ mod tests {
 
     #[test]
     fn choosing_between_content_and_msg() {
-        assert_eq!(EncryptedMessage::from_parts(None, Some("")).unwrap(), Encrypted::Missing);
-        assert_eq!(EncryptedMessage::from_parts(Some(&Value::Null), None).unwrap(), Encrypted::Missing);
+        assert_eq!(
+            EncryptedMessage::from_parts(None, Some("")).unwrap(),
+            Encrypted::Missing
+        );
+        assert_eq!(
+            EncryptedMessage::from_parts(Some(&Value::Null), None).unwrap(),
+            Encrypted::Missing
+        );
         let legacy = format!("abcdefghijkl{}", "A".repeat(44));
         let bad_content = json!({"algorithm": "rc.v9"});
         let got = EncryptedMessage::from_parts(Some(&bad_content), Some(&legacy)).unwrap();

@@ -14,7 +14,7 @@ pub mod push;
 pub mod room_key;
 pub mod subscription;
 
-pub use decrypt::{decrypt_parsed, decrypt_push};
+pub use decrypt::{decrypt_message, decrypt_parsed, decrypt_push};
 pub use keyring::{ImportReport, Keyring, SkippedKey};
 pub use keys::{KeyLookup, RoomKeyEntry};
 pub use keys_file::KeysFile;

@@ -34,7 +34,11 @@ struct FileInfo {
 pub(crate) fn message_text(plain: &[u8]) -> Result<SecretString> {
     let text = std::str::from_utf8(plain).map_err(|_| Error::BadPlaintext("not UTF-8".into()))?;
     let parsed: MessageJson<'_> = serde_json::from_str(text).map_err(|e| {
-        Error::BadPlaintext(if e.is_data() { "not a JSON object".into() } else { "not JSON".into() })
+        Error::BadPlaintext(if e.is_data() {
+            "not a JSON object".into()
+        } else {
+            "not JSON".into()
+        })
     })?;
     if let Some(raw) = parsed.msg {
         if let Some(s) = msg_as_text(raw)? {
@@ -83,14 +87,20 @@ fn file_text(m: &MessageJson<'_>) -> SecretString {
         return SecretString::new(caption.to_string());
     }
     let named = |files: &[FileInfo]| -> Vec<String> {
-        files.iter().filter_map(|f| f.name.as_ref().map(|n| n.to_string())).collect()
+        files
+            .iter()
+            .filter_map(|f| f.name.as_ref().map(|n| n.to_string()))
+            .collect()
     };
     let mut names = named(m.files.as_deref().unwrap_or_default());
     if names.is_empty() {
         names = named(m.file.as_slice());
     }
     if names.is_empty() {
-        names = attachments.iter().filter_map(|a| a.title.as_ref().map(|t| t.to_string())).collect();
+        names = attachments
+            .iter()
+            .filter_map(|a| a.title.as_ref().map(|t| t.to_string()))
+            .collect();
     }
     if names.is_empty() {
         return SecretString::from("📎 File");
@@ -116,19 +126,39 @@ mod tests {
         assert_eq!(text(r#"{"msg":"a: b: c"}"#).unwrap(), "a: b: c");
         assert_eq!(text(r#"{"msg":""}"#).unwrap(), "");
         assert_eq!(text(r#"{"msg":42}"#).unwrap(), "42");
-        assert_eq!(text(r#"{"_id":"x","text":"old","userId":"u","ts":{"$date":1}}"#).unwrap(), "old");
         assert_eq!(
-            text(r#"{"files":[{"name":"a.pdf"},{"name":"b.png"}],"attachments":[{"title":"a.pdf"}]}"#).unwrap(),
+            text(r#"{"_id":"x","text":"old","userId":"u","ts":{"$date":1}}"#).unwrap(),
+            "old"
+        );
+        assert_eq!(
+            text(
+                r#"{"files":[{"name":"a.pdf"},{"name":"b.png"}],"attachments":[{"title":"a.pdf"}]}"#
+            )
+            .unwrap(),
             "📎 a.pdf, b.png"
         );
-        assert_eq!(text(r#"{"attachments":[{"title":"a","description":"look"}],"file":{"name":"a"}}"#).unwrap(), "look");
+        assert_eq!(
+            text(r#"{"attachments":[{"title":"a","description":"look"}],"file":{"name":"a"}}"#)
+                .unwrap(),
+            "look"
+        );
     }
 
     #[test]
     fn rejects_non_messages() {
-        for bad in ["hello", "[1,2]", "\"str\"", "{}", r#"{"msg":{"a":1}}"#, r#"{"msg":[1]}"#] {
+        for bad in [
+            "hello",
+            "[1,2]",
+            "\"str\"",
+            "{}",
+            r#"{"msg":{"a":1}}"#,
+            r#"{"msg":[1]}"#,
+        ] {
             assert!(matches!(text(bad), Err(Error::BadPlaintext(_))), "{bad}");
         }
-        assert!(matches!(message_text(&[0xff, 0xfe]), Err(Error::BadPlaintext(_))));
+        assert!(matches!(
+            message_text(&[0xff, 0xfe]),
+            Err(Error::BadPlaintext(_))
+        ));
     }
 }

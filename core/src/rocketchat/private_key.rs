@@ -74,7 +74,8 @@ impl UserPrivateKey {
     fn from_parts(jwk: &PrivateJwk) -> Result<Self> {
         let num = |what: &str, s: &str| -> Result<BigUint> {
             let bytes = Zeroizing::new(
-                base64::decode_url(what, s).map_err(|_| Error::BadPrivateKey(format!("{what} is not base64url")))?,
+                base64::decode_url(what, s)
+                    .map_err(|_| Error::BadPrivateKey(format!("{what} is not base64url")))?,
             );
             Ok(BigUint::from_bytes_be(&bytes))
         };
@@ -109,14 +110,21 @@ impl UserPrivateKey {
             ) else {
                 continue;
             };
-            if encoding == TextEncoding::Latin1 && password.expose().is_ascii() && parsed.salt.is_ascii() {
+            if encoding == TextEncoding::Latin1
+                && password.expose().is_ascii()
+                && parsed.salt.is_ascii()
+            {
                 continue; // same bytes as UTF-8, already tried
             }
             let mut master = Zeroizing::new([0u8; 32]);
             pbkdf2_hmac::<Sha256>(&pw, &salt, parsed.iterations, master.as_mut());
             let plain = match parsed.cipher {
-                StoredCipher::Cbc => aes::cbc_decrypt(master.as_ref(), &parsed.iv, &parsed.ciphertext),
-                StoredCipher::Gcm => aes::gcm_decrypt(master.as_ref(), &parsed.iv, &parsed.ciphertext),
+                StoredCipher::Cbc => {
+                    aes::cbc_decrypt(master.as_ref(), &parsed.iv, &parsed.ciphertext)
+                }
+                StoredCipher::Gcm => {
+                    aes::gcm_decrypt(master.as_ref(), &parsed.iv, &parsed.ciphertext)
+                }
             };
             let Ok(plain) = plain else { continue };
             // Without GCM's tag a wrong password can pass the padding check
@@ -138,7 +146,11 @@ impl UserPrivateKey {
         let jwk = Zeroizing::new(
             self.key
                 .decrypt_blinded(&mut OsRng, Oaep::new::<Sha256>(), &wrapped.wrapped)
-                .map_err(|_| Error::BadRoomKey("RSA unwrap failed: key is for another user or damaged".into()))?,
+                .map_err(|_| {
+                    Error::BadRoomKey(
+                        "RSA unwrap failed: key is for another user or damaged".into(),
+                    )
+                })?,
         );
         Ok((wrapped.key_id, RoomKey::from_jwk(&jwk)?))
     }
@@ -205,7 +217,9 @@ impl StoredKey {
         if let Some(binary) = value.get("$binary") {
             let data = base64::decode(
                 "$binary",
-                binary.as_str().ok_or_else(|| bad("$binary is not a string"))?,
+                binary
+                    .as_str()
+                    .ok_or_else(|| bad("$binary is not a string"))?,
             )
             .map_err(|_| bad("$binary is not base64"))?;
             if data.len() < 32 {
@@ -240,7 +254,8 @@ impl StoredKey {
         Ok(Self {
             cipher,
             iv,
-            ciphertext: base64::decode("ciphertext", ct).map_err(|_| bad("ciphertext is not base64"))?,
+            ciphertext: base64::decode("ciphertext", ct)
+                .map_err(|_| bad("ciphertext is not base64"))?,
             // Mobile clients fall back to the user id when no salt is stored.
             salt: text("salt").unwrap_or(user_id).to_owned(),
             iterations,
@@ -254,15 +269,27 @@ mod tests {
 
     #[test]
     fn latin1_encoding() {
-        assert_eq!(TextEncoding::Latin1.encode("Pä").unwrap().as_slice(), &[b'P', 0xe4]);
+        assert_eq!(
+            TextEncoding::Latin1.encode("Pä").unwrap().as_slice(),
+            &[b'P', 0xe4]
+        );
         assert!(TextEncoding::Latin1.encode("€").is_none());
-        assert_eq!(TextEncoding::Utf8.encode("ä").unwrap().as_slice(), &[0xc3, 0xa4]);
+        assert_eq!(
+            TextEncoding::Utf8.encode("ä").unwrap().as_slice(),
+            &[0xc3, 0xa4]
+        );
     }
 
     #[test]
     fn stored_key_formats() {
-        assert!(matches!(StoredKey::parse("{}", "u"), Err(Error::BadPrivateKey(_))));
-        assert!(matches!(StoredKey::parse("nope", "u"), Err(Error::BadPrivateKey(_))));
+        assert!(matches!(
+            StoredKey::parse("{}", "u"),
+            Err(Error::BadPrivateKey(_))
+        ));
+        assert!(matches!(
+            StoredKey::parse("nope", "u"),
+            Err(Error::BadPrivateKey(_))
+        ));
         let v2 = r#"{"iv":"AAAAAAAAAAAAAAAA","ciphertext":"AAAA","salt":"s","iterations":0}"#;
         assert!(StoredKey::parse(v2, "u").is_err(), "zero iterations");
         let v2 = r#"{"iv":"AAAAAAAAAAAAAAAA","ciphertext":"AAAA","iterations":5}"#;

@@ -210,11 +210,17 @@ mod tests {
 
     #[test]
     fn detects_each_container() {
-        let apns = json!({"ejson": EJSON, "aps": {"alert": {"title": "alice"}, "thread-id": "-12"}});
+        let apns =
+            json!({"ejson": EJSON, "aps": {"alert": {"title": "alice"}, "thread-id": "-12"}});
         let fcm = json!({"ejson": EJSON, "title": "alice", "message": "", "notId": "7"});
         let v1 = json!({"message": {"notification": {"title": "t", "body": "b"}, "data": {"ejson": EJSON, "notId": "9"}}});
         let bare: Value = serde_json::from_str(EJSON).unwrap();
-        let cases = [(apns, Container::Apns, Some(-12)), (fcm, Container::FcmData, Some(7)), (v1, Container::FcmV1, Some(9)), (bare, Container::Ejson, None)];
+        let cases = [
+            (apns, Container::Apns, Some(-12)),
+            (fcm, Container::FcmData, Some(7)),
+            (v1, Container::FcmV1, Some(9)),
+            (bare, Container::Ejson, None),
+        ];
         for (value, container, not_id) in cases {
             let push = Push::from_value(value).unwrap();
             assert_eq!(push.container, container);
@@ -225,16 +231,33 @@ mod tests {
 
     #[test]
     fn alert_string_is_the_body() {
-        let p = Push::from_value(json!({"ejson": EJSON, "aps": {"alert": "You have a new message"}})).unwrap();
-        assert_eq!((p.server_title, p.server_body.as_deref()), (None, Some("You have a new message")));
+        let p =
+            Push::from_value(json!({"ejson": EJSON, "aps": {"alert": "You have a new message"}}))
+                .unwrap();
+        assert_eq!(
+            (p.server_title, p.server_body.as_deref()),
+            (None, Some("You have a new message"))
+        );
     }
 
     #[test]
     fn malformed() {
-        for bad in [json!([1]), json!({"aps": {}}), json!({"ejson": "{not json"}), json!({"ejson": "{}"}), json!({"x": 1})] {
-            assert!(matches!(Push::from_value(bad), Err(Error::MalformedPayload(_))));
+        for bad in [
+            json!([1]),
+            json!({"aps": {}}),
+            json!({"ejson": "{not json"}),
+            json!({"ejson": "{}"}),
+            json!({"x": 1}),
+        ] {
+            assert!(matches!(
+                Push::from_value(bad),
+                Err(Error::MalformedPayload(_))
+            ));
         }
-        assert!(matches!(Push::parse(&vec![b' '; MAX_PUSH_BYTES + 1]), Err(Error::TooLarge { .. })));
+        assert!(matches!(
+            Push::parse(&vec![b' '; MAX_PUSH_BYTES + 1]),
+            Err(Error::TooLarge { .. })
+        ));
     }
 
     #[test]

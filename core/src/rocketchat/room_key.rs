@@ -173,12 +173,21 @@ mod tests {
     fn jwk_checks_length_and_alg() {
         let k16 = base64::encode_url(&[1u8; 16]);
         let ok = format!(r#"{{"alg":"A128CBC","k":"{k16}","kty":"oct"}}"#);
-        assert_eq!(RoomKey::from_jwk(ok.as_bytes()).unwrap().algorithm(), RoomKeyAlgorithm::A128Cbc);
+        assert_eq!(
+            RoomKey::from_jwk(ok.as_bytes()).unwrap().algorithm(),
+            RoomKeyAlgorithm::A128Cbc
+        );
         let wrong = format!(r#"{{"alg":"A256GCM","k":"{k16}"}}"#);
         assert!(RoomKey::from_jwk(wrong.as_bytes()).is_err());
         let odd = format!(r#"{{"alg":"A256CTR","k":"{k16}"}}"#);
-        assert!(matches!(RoomKey::from_jwk(odd.as_bytes()), Err(Error::UnsupportedAlgorithm(_))));
+        assert!(matches!(
+            RoomKey::from_jwk(odd.as_bytes()),
+            Err(Error::UnsupportedAlgorithm(_))
+        ));
         let no_alg = format!(r#"{{"k":"{}"}}"#, base64::encode_url(&[2u8; 32]));
-        assert_eq!(RoomKey::from_jwk(no_alg.as_bytes()).unwrap().algorithm(), RoomKeyAlgorithm::A256Gcm);
+        assert_eq!(
+            RoomKey::from_jwk(no_alg.as_bytes()).unwrap().algorithm(),
+            RoomKeyAlgorithm::A256Gcm
+        );
     }
 }
