@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks to build and test pushseal.
+#   scripts/setup.sh          Rust build prerequisites only (enough for the demo)
+#   scripts/setup.sh --all    plus the JVM/Maven and Swift toolchains for the binding tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_all=false
+[[ "${1:-}" == "--all" ]] && want_all=true
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+if ! command -v cargo >/dev/null 2>&1; then
+  log "cargo is missing. Install Rust 1.85 or newer (https://rustup.rs), then run this again."
+  exit 1
+fi
+
+# Debian packages, installed only when missing so that repeated runs are fast.
+missing=()
+need_pkg() { dpkg -s "$1" >/dev/null 2>&1 || missing+=("$1"); }
+if command -v dpkg >/dev/null 2>&1; then
+  need_pkg pkg-config
+  need_pkg libssl-dev    # SQLCipher's crypto provider on Linux
+  need_pkg python3       # the fake Rocket.Chat server used by the tests
+  need_pkg openssl
+  if $want_all; then
+    command -v javac >/dev/null 2>&1 || need_pkg openjdk-17-jdk-headless
+    command -v mvn >/dev/null 2>&1 || need_pkg maven
+  fi
+  if ((${#missing[@]})); then
+    log "installing: ${missing[*]}"
+    SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+else
+  log "not a Debian system: make sure pkg-config, OpenSSL headers, python3 and openssl are installed"
+fi
+
+if $want_all && [[ -x scripts/swift-toolchain.sh ]]; then
+  scripts/swift-toolchain.sh
+fi
+log "ready"
