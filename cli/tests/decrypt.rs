@@ -20,7 +20,8 @@ fn pushseal(args: &[&str], stdin: Option<&[u8]>) -> Output {
         .spawn()
         .unwrap();
     let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.unwrap_or_default()).unwrap();
+    // The child may exit before reading (usage errors): a broken pipe is fine.
+    let _ = input.write_all(stdin.unwrap_or_default());
     drop(input);
     child.wait_with_output().unwrap()
 }

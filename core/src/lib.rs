@@ -26,6 +26,7 @@ mod outcome;
 pub mod rocketchat;
 mod secret;
 mod server;
+pub mod store;
 
 pub use error::{Error, Result};
 pub use outcome::*;

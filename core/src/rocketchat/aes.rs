@@ -22,7 +22,7 @@ pub(crate) fn cbc_decrypt(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Se
             iv.len()
         )));
     }
-    if ciphertext.is_empty() || ciphertext.len() % BLOCK != 0 {
+    if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(BLOCK) {
         return Err(Error::ciphertext(format!(
             "AES-CBC ciphertext of {} bytes is not a positive multiple of 16",
             ciphertext.len()

@@ -8,6 +8,7 @@ use super::private_key::UserPrivateKey;
 use super::subscription::Subscription;
 use crate::error::{Error, Result};
 use crate::limits::MAX_KEYS_PER_ROOM;
+use crate::secret::SecretString;
 use crate::server::normalize_server;
 
 /// What an import did; skipped keys say why, without secrets.
@@ -42,37 +43,70 @@ pub fn unwrap_subscription(
 ) -> (Vec<RoomKeyEntry>, Vec<SkippedKey>) {
     let mut keys = Vec::new();
     let mut skipped = Vec::new();
-    let current = sub.e2e_key.as_deref().map(|k| (None, k, true));
-    let old = sub
-        .old_room_keys
-        .iter()
-        .map(|o| (Some(o.key_id.as_str()), o.e2e_key.as_str(), false));
-    for (listed_id, e2e_key, is_current) in current.into_iter().chain(old) {
-        match private_key.unwrap_room_key(e2e_key) {
-            Ok((prefix, key)) => {
-                let kid = listed_id
-                    .filter(|id| !id.is_empty())
-                    .unwrap_or(&prefix)
-                    .to_owned();
-                keys.push(RoomKeyEntry {
-                    kid,
-                    key,
-                    current: is_current,
-                });
-            }
-            Err(e) => skipped.push(SkippedKey {
-                rid: sub.rid.clone(),
-                key_id: listed_id.map(str::to_owned).unwrap_or_else(|| {
-                    e2e_key
-                        .get(..e2e_key.len().saturating_sub(344))
-                        .unwrap_or("")
-                        .to_owned()
-                }),
-                reason: e.to_string(),
-            }),
+    for wrapped in wrapped_keys(sub) {
+        match unwrap_wrapped(private_key, &sub.rid, &wrapped) {
+            Ok(entry) => keys.push(entry),
+            Err(skip) => skipped.push(skip),
         }
     }
     (keys, skipped)
+}
+
+/// One wrapped key of a subscription, before RSA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WrappedEntry<'s> {
+    /// The id `oldRoomKeys` lists, when it lists one.
+    pub listed_kid: Option<&'s str>,
+    pub e2e_key: &'s str,
+    pub current: bool,
+}
+
+/// The subscription's current key first, then its old keys, in order.
+pub(crate) fn wrapped_keys(sub: &Subscription) -> impl Iterator<Item = WrappedEntry<'_>> {
+    let current = sub.e2e_key.as_deref().map(|k| WrappedEntry {
+        listed_kid: None,
+        e2e_key: k,
+        current: true,
+    });
+    let old = sub.old_room_keys.iter().map(|o| WrappedEntry {
+        listed_kid: Some(o.key_id.as_str()),
+        e2e_key: o.e2e_key.as_str(),
+        current: false,
+    });
+    current.into_iter().chain(old)
+}
+
+/// Unwraps one key with RSA; a failure becomes a secret-free report.
+pub(crate) fn unwrap_wrapped(
+    private_key: &UserPrivateKey,
+    rid: &str,
+    wrapped: &WrappedEntry<'_>,
+) -> std::result::Result<RoomKeyEntry, SkippedKey> {
+    let listed_id = wrapped.listed_kid;
+    let e2e_key = wrapped.e2e_key;
+    match private_key.unwrap_room_key(e2e_key) {
+        Ok((prefix, key)) => {
+            let kid = listed_id
+                .filter(|id| !id.is_empty())
+                .unwrap_or(&prefix)
+                .to_owned();
+            Ok(RoomKeyEntry {
+                kid,
+                key,
+                current: wrapped.current,
+            })
+        }
+        Err(e) => Err(SkippedKey {
+            rid: rid.to_owned(),
+            key_id: listed_id.map(str::to_owned).unwrap_or_else(|| {
+                e2e_key
+                    .get(..e2e_key.len().saturating_sub(344))
+                    .unwrap_or("")
+                    .to_owned()
+            }),
+            reason: e.to_string(),
+        }),
+    }
 }
 
 /// Adds keys to a room's list: a new current key demotes the old one, and
@@ -105,6 +139,8 @@ struct Account {
     rooms: BTreeMap<String, Vec<RoomKeyEntry>>,
     /// Rooms seen while no private key was available.
     locked: BTreeMap<String, Subscription>,
+    /// REST auth token (`X-Auth-Token`), for fetching on receipt.
+    auth_token: Option<SecretString>,
 }
 
 /// Accounts (server + user) with their private keys and room keys.
@@ -131,6 +167,7 @@ impl Keyring {
             private_key: None,
             rooms: BTreeMap::new(),
             locked: BTreeMap::new(),
+            auth_token: None,
         });
         account.user_id = user_id.to_owned();
         if private_key.is_some() {
@@ -174,6 +211,37 @@ impl Keyring {
             keys: added,
             skipped,
         }
+    }
+
+    /// Sets the private key of an existing account and imports the rooms
+    /// that were waiting for it.
+    pub fn set_private_key(&mut self, server: &str, key: UserPrivateKey) -> Result<ImportReport> {
+        let account = self.account_mut(server)?;
+        account.private_key = Some(key);
+        let mut report = ImportReport::default();
+        for sub in std::mem::take(&mut account.locked).values() {
+            report.merge(Self::import_into(account, sub));
+        }
+        Ok(report)
+    }
+
+    /// Stores the REST auth token of an existing account.
+    pub fn set_auth_token(&mut self, server: &str, token: SecretString) -> Result<()> {
+        self.account_mut(server)?.auth_token = Some(token);
+        Ok(())
+    }
+
+    /// The account's REST auth token, if one was stored.
+    pub fn auth_token(&self, server: &str) -> Option<&SecretString> {
+        let server = normalize_server(server).ok()?;
+        self.accounts.get(&server)?.auth_token.as_ref()
+    }
+
+    fn account_mut(&mut self, server: &str) -> Result<&mut Account> {
+        let server = normalize_server(server)?;
+        self.accounts
+            .get_mut(&server)
+            .ok_or(Error::UnknownServer(server))
     }
 
     /// The account's user id, if the server is known.

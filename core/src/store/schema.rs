@@ -1,0 +1,223 @@
+//! Schema versions: plain SQL files applied in order, the version kept in
+//! `PRAGMA user_version`. A file, once released, never changes; a change
+//! is a new file.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::error::StoreError;
+
+/// Migration `i` (0-based) takes the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_accounts_and_keys.sql"),
+    include_str!("migrations/0002_unwrap_memo.sql"),
+];
+
+/// The schema version this build reads and writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+fn user_version(conn: &Connection) -> Result<u32, StoreError> {
+    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    u32::try_from(v).map_err(|_| StoreError::Corrupt("negative schema version".into()))
+}
+
+/// Brings the store to [`SCHEMA_VERSION`] in one write transaction, so a
+/// crash leaves it at the old version, never in between.
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+pub(super) fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), StoreError> {
+    let found = user_version(conn)?;
+    if found == target {
+        return Ok(());
+    }
+    too_new(found)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Another process may have migrated while this one waited for the lock.
+    let found = user_version(&tx)?;
+    too_new(found)?;
+    for (version, sql) in (1..=target).zip(MIGRATIONS).skip(found as usize) {
+        tx.execute_batch(sql).map_err(|e| StoreError::Migration {
+            version,
+            detail: e.to_string(),
+        })?;
+    }
+    if found < target {
+        tx.pragma_update(None, "user_version", target)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// A read-only connection cannot migrate; it needs the current schema.
+pub(super) fn check(conn: &Connection) -> Result<(), StoreError> {
+    let found = user_version(conn)?;
+    too_new(found)?;
+    if found < SCHEMA_VERSION {
+        return Err(StoreError::NotMigrated {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}
+
+fn too_new(found: u32) -> Result<(), StoreError> {
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::rocketchat::KeyLookup;
+    use crate::store::connection::apply_key;
+    use crate::store::{OpenMode, Store, StoreKey};
+
+    const SERVER: &str = "https://chat.example.org";
+
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new() -> Self {
+            static NEXT: AtomicUsize = AtomicUsize::new(0);
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let dir =
+                std::env::temp_dir().join(format!("pushseal-schema-{}-{n}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            Self(dir)
+        }
+
+        fn db(&self) -> PathBuf {
+            self.0.join("store.db")
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// A keyed connection that has not been migrated by `Store::open`.
+    fn raw(scratch: &Scratch, key: &StoreKey) -> Connection {
+        let conn = Connection::open(scratch.db()).unwrap();
+        apply_key(&conn, key).unwrap();
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")
+            .unwrap();
+        conn
+    }
+
+    /// Data as an older pushseal wrote it at `version`.
+    fn seed(conn: &Connection, version: u32) {
+        if version >= 1 {
+            conn.execute_batch(
+                "INSERT INTO accounts (id, server, user_id, auth_token) VALUES (1, 'https://chat.example.org', 'u1', 'tok');
+                 INSERT INTO room_keys (id, account_id, rid, kid, fingerprint, algorithm, raw_key, current)
+                     VALUES (7, 1, 'r1', 'eyJhbGciOiJB', x'00', 'A128CBC', zeroblob(16), 1);
+                 INSERT INTO pending_keys (account_id, rid, e2e_key, current) VALUES (1, 'r2', 'wrapped', 1);",
+            )
+            .unwrap();
+        }
+        if version >= 2 {
+            conn.execute_batch(
+                "INSERT INTO unwrapped_keys (account_id, rid, wrapped_hash, room_key_id) VALUES (1, 'r1', x'01', 7);",
+            )
+            .unwrap();
+        }
+    }
+
+    fn schema(conn: &Connection) -> Vec<(String, String)> {
+        let mut stmt = conn
+            .prepare("SELECT name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name")
+            .unwrap();
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
+    #[test]
+    fn every_version_migrates_to_the_latest_keeping_data() {
+        let key = StoreKey::generate();
+        let fresh = Scratch::new();
+        Store::open(fresh.db(), &key, OpenMode::ReadWrite)
+            .unwrap()
+            .close()
+            .unwrap();
+        let want = schema(&raw(&fresh, &key));
+        assert!(!want.is_empty());
+        for start in 0..SCHEMA_VERSION {
+            let old = Scratch::new();
+            let mut conn = raw(&old, &key);
+            migrate_to(&mut conn, start).unwrap();
+            seed(&conn, start);
+            drop(conn);
+
+            let store = Store::open(old.db(), &key, OpenMode::ReadWrite).unwrap();
+            store.close().unwrap();
+            let conn = raw(&old, &key);
+            assert_eq!(user_version(&conn).unwrap(), SCHEMA_VERSION, "from {start}");
+            assert_eq!(schema(&conn), want, "from {start}");
+            drop(conn);
+            if start >= 1 {
+                let store = Store::open(old.db(), &key, OpenMode::ReadOnly).unwrap();
+                let keys = store.room_keys(SERVER, "r1").unwrap();
+                assert_eq!((keys.len(), keys[0].current), (1, true), "from {start}");
+                assert_eq!(store.auth(SERVER).unwrap().unwrap().1.expose(), "tok");
+                assert_eq!(store.info().unwrap()[0].pending_keys, 1);
+            }
+        }
+    }
+
+    #[test]
+    fn a_failed_migration_changes_nothing() {
+        let key = StoreKey::generate();
+        let scratch = Scratch::new();
+        let mut conn = raw(&scratch, &key);
+        migrate_to(&mut conn, 1).unwrap();
+        seed(&conn, 1);
+        // Something in the way of migration 2.
+        conn.execute_batch("CREATE TABLE unwrapped_keys (x);")
+            .unwrap();
+        drop(conn);
+        let err = Store::open(scratch.db(), &key, OpenMode::ReadWrite).unwrap_err();
+        assert!(
+            matches!(err, StoreError::Migration { version: 2, .. }),
+            "{err:?}"
+        );
+        let conn = raw(&scratch, &key);
+        assert_eq!(user_version(&conn).unwrap(), 1);
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM room_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let key = StoreKey::generate();
+        let scratch = Scratch::new();
+        Store::open(scratch.db(), &key, OpenMode::ReadWrite)
+            .unwrap()
+            .close()
+            .unwrap();
+        raw(&scratch, &key)
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        for mode in [OpenMode::ReadWrite, OpenMode::ReadOnly] {
+            let err = Store::open(scratch.db(), &key, mode).unwrap_err();
+            let want = StoreError::SchemaTooNew {
+                found: SCHEMA_VERSION + 1,
+                supported: SCHEMA_VERSION,
+            };
+            assert_eq!(err, want, "{mode:?}");
+        }
+    }
+}
