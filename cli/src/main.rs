@@ -3,6 +3,7 @@
 
 mod demo;
 mod input;
+mod net;
 mod render;
 mod store;
 
@@ -10,8 +11,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use pushseal::rocketchat::{decrypt_push, KeyLookup};
-use pushseal::store::OpenMode;
+use pushseal::net::FetchOutcome;
+use pushseal::rocketchat::decrypt_push;
 
 /// Exit code when no notification could be produced (failed or needs_fetch).
 const EXIT_NO_NOTIFICATION: u8 = 3;
@@ -47,9 +48,37 @@ enum Command {
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
+        /// Never contact the server, even when the push needs a fetch.
+        #[arg(long)]
+        offline: bool,
+        #[command(flatten)]
+        net: net::NetArgs,
         /// The push payload file, or - for standard input.
         #[arg(value_name = "PAYLOAD.json|-")]
         payload: String,
+    },
+    /// Store the REST login for a server: user id here, auth token from
+    /// $PUSHSEAL_AUTH_TOKEN or the first line of stdin.
+    Login {
+        #[arg(long, value_name = "URL")]
+        server: String,
+        #[arg(long, value_name = "ID")]
+        user_id: String,
+    },
+    /// Fetch the private key (e2e.fetchMyKeys), unlock it with the E2E
+    /// password ($PUSHSEAL_E2E_PASSWORD or stdin) and store it.
+    Unlock {
+        #[arg(long, value_name = "URL")]
+        server: String,
+        #[command(flatten)]
+        net: net::NetArgs,
+    },
+    /// Import every room key of the account (subscriptions.get), old ones too.
+    Sync {
+        #[arg(long, value_name = "URL")]
+        server: String,
+        #[command(flatten)]
+        net: net::NetArgs,
     },
     /// Import a keys file into the store (E2E password from the file or
     /// $PUSHSEAL_E2E_PASSWORD).
@@ -87,8 +116,19 @@ fn main() -> ExitCode {
         Command::Decrypt {
             keys,
             json,
+            offline,
+            net,
             payload,
-        } => decrypt(keys.as_deref(), location, *json, payload),
+        } => decrypt(keys.as_deref(), location, *json, *offline, net, payload),
+        Command::Login { server, user_id } => {
+            online(location().and_then(|l| net::login(&l, server, user_id)))
+        }
+        Command::Unlock { server, net } => {
+            online(location().and_then(|l| net::unlock(&l, server, net)))
+        }
+        Command::Sync { server, net } => {
+            online(location().and_then(|l| net::sync(&l, server, net)))
+        }
         Command::Import { keys } => done(location().and_then(|l| store::import(&l, keys))),
         Command::Store {
             command: StoreCommand::Info { json },
@@ -101,16 +141,13 @@ fn decrypt(
     keys: Option<&std::path::Path>,
     location: impl FnOnce() -> Result<store::Location, String>,
     json: bool,
+    offline: bool,
+    net: &net::NetArgs,
     payload: &str,
 ) -> ExitCode {
-    // Like the notification extension: the store opened read-only.
-    let source: Result<Box<dyn KeyLookup>, String> = match keys {
-        Some(keys) => input::keyring_from_file(keys).map(|k| Box::new(k) as Box<dyn KeyLookup>),
-        None => location()
-            .and_then(|l| l.open(OpenMode::ReadOnly))
-            .map(|s| Box::new(s) as Box<dyn KeyLookup>),
-    };
-    let keys = match source {
+    // A keys file holds no login, so it decrypts offline; the store is
+    // opened read-only and fetches what is missing, like the extension.
+    let keyring = match keys.map(input::keyring_from_file).transpose() {
         Ok(k) => k,
         Err(e) => return usage_error(&e),
     };
@@ -118,16 +155,28 @@ fn decrypt(
         Ok(b) => b,
         Err(e) => return usage_error(&e),
     };
-    let outcome = decrypt_push(&bytes, keys.as_ref());
-    if json {
-        println!("{}", render::json(&outcome));
-    } else {
-        print!("{}", render::text(&outcome));
-    }
-    match outcome.notification() {
+    let result = match keyring {
+        Some(keyring) => Ok(FetchOutcome {
+            outcome: decrypt_push(&bytes, &keyring),
+            fetched: false,
+            room_key_fetched: false,
+        }),
+        None => location().and_then(|l| net::decrypt(&l, &bytes, offline, net)),
+    };
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => return usage_error(&e),
+    };
+    net::print(&result, json);
+    match result.outcome.notification() {
         Some(_) => ExitCode::SUCCESS,
         None => ExitCode::from(EXIT_NO_NOTIFICATION),
     }
+}
+
+/// Exit code of the online commands: theirs, or 2 for usage errors.
+fn online(result: Result<ExitCode, String>) -> ExitCode {
+    result.unwrap_or_else(|e| usage_error(&e))
 }
 
 fn usage_error(message: &str) -> ExitCode {

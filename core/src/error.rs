@@ -35,6 +35,22 @@ pub enum Error {
     BadRoomKey(String),
     #[error("key store: {0}")]
     Store(String),
+    #[error("not logged in to {0}: no auth token stored")]
+    NotLoggedIn(String),
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("network: {0}")]
+    Network(String),
+    #[error("TLS: {0}")]
+    Tls(String),
+    #[error("timed out: {0}")]
+    Timeout(String),
+    #[error("server error (HTTP {status}): {message}")]
+    Server { status: u16, message: String },
+    #[error("bad response: {0}")]
+    BadResponse(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -22,6 +22,7 @@
 
 pub mod error;
 pub mod limits;
+pub mod net;
 mod outcome;
 pub mod rocketchat;
 mod secret;

@@ -141,6 +141,22 @@ pub enum FailureReason {
     UnsupportedAlgorithm,
     /// The key store could not be read.
     StoreError,
+    /// No auth token is stored for the server: log in first.
+    NotLoggedIn,
+    /// The server refused the stored credentials (401/403).
+    Unauthorized,
+    /// The server does not have the message or room (any more).
+    NotFound,
+    /// The server could not be reached, or the request was refused locally.
+    Network,
+    /// The server's certificate was not trusted or did not match a pin.
+    Tls,
+    /// The deadline passed before the server answered.
+    Timeout,
+    /// The server answered with an error status (5xx, 429, 400).
+    ServerError,
+    /// The server answered, but not with what Rocket.Chat sends.
+    BadResponse,
 }
 
 impl FailureReason {
@@ -156,6 +172,14 @@ impl FailureReason {
             Self::BadPlaintext => "bad_plaintext",
             Self::UnsupportedAlgorithm => "unsupported_algorithm",
             Self::StoreError => "store_error",
+            Self::NotLoggedIn => "not_logged_in",
+            Self::Unauthorized => "unauthorized",
+            Self::NotFound => "not_found",
+            Self::Network => "network",
+            Self::Tls => "tls",
+            Self::Timeout => "timeout",
+            Self::ServerError => "server_error",
+            Self::BadResponse => "bad_response",
         }
     }
 }
@@ -175,6 +199,14 @@ impl From<&Error> for FailureReason {
             }
             Error::NoRoomKey { .. } | Error::BadRoomKey(_) => Self::NoRoomKey,
             Error::Store(_) => Self::StoreError,
+            Error::NotLoggedIn(_) => Self::NotLoggedIn,
+            Error::Unauthorized(_) => Self::Unauthorized,
+            Error::NotFound(_) => Self::NotFound,
+            Error::Network(_) => Self::Network,
+            Error::Tls(_) => Self::Tls,
+            Error::Timeout(_) => Self::Timeout,
+            Error::Server { .. } => Self::ServerError,
+            Error::BadResponse(_) => Self::BadResponse,
         }
     }
 }

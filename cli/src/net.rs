@@ -1,0 +1,184 @@
+//! The commands that talk to the server: `login`, `unlock`, `sync`, and
+//! `decrypt` with fetch on receipt (see docs/network.md).
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use pushseal::net::{AccountStore, Client, ClientConfig, Deadline, FetchOutcome};
+use pushseal::rocketchat::decrypt_push;
+use pushseal::store::{OpenMode, Store};
+use pushseal::{normalize_server, Password, SecretString};
+use zeroize::Zeroizing;
+
+use crate::input::PASSWORD_ENV;
+use crate::render;
+use crate::store::Location;
+
+/// The REST auth token may come from the environment instead of stdin.
+pub const TOKEN_ENV: &str = "PUSHSEAL_AUTH_TOKEN";
+/// Exit code when the server could not be used (network, TLS, login).
+const EXIT_FAILED: u8 = 1;
+
+/// TLS and timing options of the commands that go online.
+#[derive(Args, Debug, Clone)]
+pub struct NetArgs {
+    /// Extra CA certificate(s), PEM, for a server with a private CA.
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
+    /// Public-key pin: base64 SHA-256 of the server's SubjectPublicKeyInfo
+    /// (leaf, intermediate or CA). Repeatable.
+    #[arg(long = "pin", value_name = "BASE64")]
+    pins: Vec<String>,
+    /// Allow plain http to hosts other than loopback.
+    #[arg(long)]
+    allow_http: bool,
+    /// Give up after this many milliseconds (the whole operation).
+    #[arg(long, value_name = "MS", default_value_t = 25_000)]
+    deadline_ms: u64,
+}
+
+impl NetArgs {
+    fn deadline(&self) -> Deadline {
+        Deadline::after(Duration::from_millis(self.deadline_ms))
+    }
+
+    fn client(&self, store: Store) -> Result<Client, String> {
+        let extra_ca_pem = match &self.ca_file {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+            ),
+            None => None,
+        };
+        let config = ClientConfig {
+            extra_ca_pem,
+            pins: self.pins.clone(),
+            allow_http: self.allow_http,
+            ..ClientConfig::default()
+        };
+        Client::new(config, Arc::new(store) as Arc<dyn AccountStore>).map_err(|e| e.to_string())
+    }
+}
+
+/// `pushseal login`: stores the user id and REST token for `server`.
+pub fn login(location: &Location, server: &str, user_id: &str) -> Result<ExitCode, String> {
+    let server = normalize_server(server).map_err(|e| e.to_string())?;
+    let token = secret_input(TOKEN_ENV, "auth token")?;
+    let store = location.open(OpenMode::ReadWrite)?;
+    store
+        .set_account(&server, user_id)
+        .map_err(|e| e.to_string())?;
+    store
+        .set_auth_token(&server, SecretString::from(token.as_str()))
+        .map_err(|e| e.to_string())?;
+    store.close().map_err(|e| e.to_string())?;
+    println!("logged in to {server} as {user_id}; the token is in the encrypted store");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `pushseal unlock`: fetches the encrypted private key, unlocks it with
+/// the E2E password and stores it.
+pub fn unlock(location: &Location, server: &str, net: &NetArgs) -> Result<ExitCode, String> {
+    let password = Password::from(secret_input(PASSWORD_ENV, "E2E password")?.as_str());
+    let client = net.client(location.open(OpenMode::ReadWrite)?)?;
+    Ok(
+        match client.unlock_blocking(server, &password, net.deadline()) {
+            Ok(()) => {
+                println!("unlocked: the private key for {server} is in the encrypted store");
+                ExitCode::SUCCESS
+            }
+            Err(e) => failed(&e),
+        },
+    )
+}
+
+/// `pushseal sync`: imports every room key of the account, old ones too.
+pub fn sync(location: &Location, server: &str, net: &NetArgs) -> Result<ExitCode, String> {
+    let client = net.client(location.open(OpenMode::ReadWrite)?)?;
+    let report = match client.sync_blocking(server, net.deadline()) {
+        Ok(report) => report,
+        Err(e) => return Ok(failed(&e)),
+    };
+    for skipped in &report.import.skipped {
+        eprintln!(
+            "pushseal: skipped key {:?} of room {}: {}",
+            skipped.key_id, skipped.rid, skipped.reason
+        );
+    }
+    println!(
+        "synced {server}: {} subscriptions, {} encrypted rooms, {} new room keys, {} skipped",
+        report.subscriptions,
+        report.encrypted_rooms,
+        report.import.keys,
+        report.import.skipped.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `pushseal decrypt` with the store: offline first, then fetching what
+/// the push lacks, as the extension would (the store is opened read-only,
+/// so a fetched room key serves this push only).
+pub fn decrypt(
+    location: &Location,
+    payload: &[u8],
+    offline: bool,
+    net: &NetArgs,
+) -> Result<FetchOutcome, String> {
+    let store = location.open(OpenMode::ReadOnly)?;
+    if offline {
+        return Ok(FetchOutcome {
+            outcome: decrypt_push(payload, &store),
+            fetched: false,
+            room_key_fetched: false,
+        });
+    }
+    Ok(net
+        .client(store)?
+        .fetch_and_decrypt_blocking(payload, net.deadline()))
+}
+
+/// The decrypt output: the outcome plus whether anything was fetched.
+pub fn print(result: &FetchOutcome, json: bool) {
+    if json {
+        let mut v = render::json(&result.outcome);
+        v["fetched"] = result.fetched.into();
+        v["room_key_fetched"] = result.room_key_fetched.into();
+        println!("{v}");
+        return;
+    }
+    print!("{}", render::text(&result.outcome));
+    match (result.fetched, result.room_key_fetched) {
+        (true, true) => println!("(message and room key fetched from the server)"),
+        (true, false) => println!("(message fetched from the server)"),
+        (false, true) => println!("(room key fetched from the server)"),
+        (false, false) => {}
+    }
+}
+
+/// A secret from the environment, else the first line of stdin. Never an
+/// argument: arguments show up in `ps` and shell history.
+fn secret_input(env: &str, what: &str) -> Result<Zeroizing<String>, String> {
+    if let Ok(value) = std::env::var(env) {
+        return Ok(Zeroizing::new(value));
+    }
+    let mut line = Zeroizing::new(String::new());
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the {what} from stdin: {e}"))?;
+    let value = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned());
+    if value.is_empty() {
+        return Err(format!("no {what}: set ${env} or pass it on stdin"));
+    }
+    Ok(value)
+}
+
+fn failed(e: &pushseal::Error) -> ExitCode {
+    let reason = pushseal::FailureReason::from(e);
+    eprintln!("pushseal: {} ({})", e, reason.as_str());
+    ExitCode::from(EXIT_FAILED)
+}

@@ -1,0 +1,132 @@
+//! Figures for the network path, printed rather than asserted (they depend
+//! on the machine): how far past its deadline a fetch against a stalled
+//! server returns, and the loopback round trip of an id-only push
+//! (push.get + decrypt), over http and TLS. Also the threads and peak
+//! memory the network layer costs the process.
+//!
+//! Run: `scripts/bench-deadline.sh` (or `cargo bench -p pushseal --bench net_deadline`).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use pushseal::net::{ClientConfig, Deadline};
+use support::*;
+
+const STALL_RUNS: usize = 20;
+const ROUND_TRIPS: usize = 200;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i]
+}
+
+fn report(label: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{label:<50} n={:<4} min {:>8.2} ms  median {:>8.2} ms  p95 {:>8.2} ms  max {:>8.2} ms",
+        samples.len(),
+        ms(samples[0]),
+        ms(percentile(&samples, 0.5)),
+        ms(percentile(&samples, 0.95)),
+        ms(samples[samples.len() - 1]),
+    );
+}
+
+/// `/proc/self/status` fields (Linux only; other systems print nothing).
+fn proc_status(field: &str) -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    Some(line[field.len()..].trim().to_owned())
+}
+
+fn overshoot(deadline: Duration) {
+    let v = vectors();
+    let server = FakeServer::http(&["--fault", "stall"]);
+    let client = client(store(&v, &server.url, |_| true), ClientConfig::default());
+    let bytes = with_host(
+        &push(&v, "p34-apns-idonly-rc.v2-gcm")["payload"],
+        &server.url,
+    );
+    let mut samples = Vec::new();
+    for _ in 0..STALL_RUNS {
+        let d = Deadline::after(deadline);
+        let out = client.fetch_and_decrypt_blocking(&bytes, d);
+        let late = Instant::now().saturating_duration_since(d.instant());
+        assert_eq!(out.outcome.status(), "failed");
+        samples.push(late);
+    }
+    report(
+        &format!(
+            "stalled server, past a {} ms deadline",
+            deadline.as_millis()
+        ),
+        samples,
+    );
+}
+
+fn round_trip(tls: bool) {
+    let v = vectors();
+    let server = if tls {
+        FakeServer::https(&[])
+    } else {
+        FakeServer::http(&[])
+    };
+    let config = ClientConfig {
+        extra_ca_pem: tls.then(|| std::fs::read_to_string(tls_file("ca.pem")).unwrap()),
+        ..ClientConfig::default()
+    };
+    let client = client(store(&v, &server.url, |_| true), config);
+    let bytes = with_host(
+        &push(&v, "p34-apns-idonly-rc.v2-gcm")["payload"],
+        &server.url,
+    );
+    let mut samples = Vec::new();
+    for i in 0..=ROUND_TRIPS {
+        let started = Instant::now();
+        let out =
+            client.fetch_and_decrypt_blocking(&bytes, Deadline::after(Duration::from_secs(10)));
+        assert_eq!(out.outcome.status(), "decrypted");
+        if i > 0 {
+            samples.push(started.elapsed()); // the first run also builds the TLS trust
+        }
+    }
+    let scheme = if tls { "https (test CA)" } else { "http" };
+    report(
+        &format!("id-only fetch + decrypt, loopback {scheme}"),
+        samples,
+    );
+}
+
+fn main() {
+    // `cargo test --benches` runs benches as tests: nothing to check here.
+    if std::env::args().any(|a| a == "--list" || a == "--test") {
+        return;
+    }
+    let threads_before = proc_status("Threads:");
+    let rss_before = proc_status("VmHWM:");
+    round_trip(false);
+    round_trip(true);
+    overshoot(Duration::from_millis(1000));
+    overshoot(Duration::from_millis(250));
+    println!(
+        "threads before the first fetch: {}",
+        threads_before.unwrap_or_else(|| "?".into())
+    );
+    println!(
+        "threads right after:            {}",
+        proc_status("Threads:").unwrap_or_else(|| "?".into())
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    println!(
+        "threads 3 s later:              {}",
+        proc_status("Threads:").unwrap_or_else(|| "?".into())
+    );
+    println!(
+        "peak RSS (VmHWM) before / after: {} / {}",
+        rss_before.unwrap_or_else(|| "?".into()),
+        proc_status("VmHWM:").unwrap_or_else(|| "?".into())
+    );
+}

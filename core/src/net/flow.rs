@@ -1,0 +1,191 @@
+//! Fetch on receipt: decrypt offline when the push allows it, else fetch
+//! the message (`push.get`) and, for an unknown room key, the room's
+//! subscription (`subscriptions.getOne`) — once each, all under the
+//! caller's deadline.
+
+use crate::error::{Error, Result};
+use crate::outcome::*;
+use crate::rocketchat::decrypt::{decrypt_parsed, decrypt_push, title};
+use crate::rocketchat::Push;
+
+use super::account::AccountStore;
+use super::api::Api;
+use super::client::{Client, FetchOutcome};
+use super::deadline::Deadline;
+use super::fetched::push_from_fetch;
+use super::overlay::Overlay;
+
+/// What the offline pass found.
+pub(crate) enum Offline {
+    /// Final: no network can improve it.
+    Done(FetchOutcome),
+    /// The network might: the parsed push and the offline outcome.
+    Online(Box<Push>, Outcome),
+}
+
+/// Decrypts without touching the network, and says whether a fetch could
+/// help: a message to fetch, or a room key missing.
+pub(crate) fn offline(bytes: &[u8], store: &dyn AccountStore) -> Offline {
+    let Ok(push) = Push::parse(bytes) else {
+        return Offline::Done(FetchOutcome::offline(decrypt_push(bytes, store)));
+    };
+    let outcome = decrypt_parsed(&push, store);
+    let helps = match &outcome {
+        Outcome::NeedsFetch(_) => true,
+        Outcome::Failed(f) => f.reason == FailureReason::NoRoomKey && f.context.room_id.is_some(),
+        _ => false,
+    };
+    if helps {
+        Offline::Online(Box::new(push), outcome)
+    } else {
+        Offline::Done(FetchOutcome::offline(outcome))
+    }
+}
+
+/// The network part, cut off at the deadline whatever it is doing.
+pub(crate) async fn online(
+    client: &Client,
+    push: &Push,
+    first: Outcome,
+    deadline: Deadline,
+) -> FetchOutcome {
+    let mut progress = Progress {
+        fetched: false,
+        room_key_fetched: false,
+        best: first,
+        push: push.clone(),
+    };
+    let result = if deadline.expired() {
+        Err(Error::Timeout("deadline passed before fetching".into()))
+    } else {
+        let work = fetch(client, &mut progress, deadline);
+        tokio::time::timeout_at(deadline.instant().into(), work)
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::Timeout(format!(
+                    "no result within the deadline ({})",
+                    what(&progress.best)
+                )))
+            })
+    };
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(e) => failure(&progress.best, &progress.push, &e),
+    };
+    FetchOutcome {
+        outcome,
+        fetched: progress.fetched,
+        room_key_fetched: progress.room_key_fetched,
+    }
+}
+
+/// What is known so far, so a failure can still show the best text.
+struct Progress {
+    fetched: bool,
+    room_key_fetched: bool,
+    best: Outcome,
+    push: Push,
+}
+
+fn what(best: &Outcome) -> &'static str {
+    match best {
+        Outcome::NeedsFetch(_) => "fetching the message",
+        _ => "fetching the room key",
+    }
+}
+
+async fn fetch(client: &Client, progress: &mut Progress, deadline: Deadline) -> Result<Outcome> {
+    let store = client.store();
+    let server = progress
+        .best
+        .context()
+        .server
+        .clone()
+        .ok_or_else(|| Error::malformed("push has no server"))?;
+    let api = client.api(&server)?;
+    if let Outcome::NeedsFetch(request) = &progress.best {
+        let id = request
+            .context
+            .message_id
+            .clone()
+            .ok_or_else(|| Error::malformed("push has no messageId"))?;
+        let fetched = api.push_get(&id, deadline).await?;
+        progress.fetched = true;
+        progress.push = push_from_fetch(&progress.push, fetched)?;
+        progress.best = decrypt_parsed(&progress.push, store);
+        if matches!(progress.best, Outcome::NeedsFetch(_)) {
+            return Err(Error::BadResponse(
+                "the fetched message has no ciphertext".into(),
+            ));
+        }
+    }
+    fetch_room_key(&api, store, &server, progress, deadline).await
+}
+
+/// One `subscriptions.getOne` when the room key is missing, then one more
+/// decryption if it brought a key.
+async fn fetch_room_key(
+    api: &Api<'_>,
+    store: &dyn AccountStore,
+    server: &str,
+    progress: &mut Progress,
+    deadline: Deadline,
+) -> Result<Outcome> {
+    let rid = match &progress.best {
+        Outcome::Failed(f) if f.reason == FailureReason::NoRoomKey => f.context.room_id.clone(),
+        _ => None,
+    };
+    let Some(rid) = rid else {
+        return Ok(progress.best.clone());
+    };
+    let subscription = api.subscription(&rid, deadline).await?;
+    progress.room_key_fetched = true;
+    // Not subscribed (any more): the missing key is the honest answer.
+    let Some(subscription) = subscription else {
+        return Ok(progress.best.clone());
+    };
+    match store.import_subscriptions(server, std::slice::from_ref(&subscription)) {
+        Ok(report) if report.keys == 0 => Ok(progress.best.clone()),
+        Ok(_) => Ok(decrypt_parsed(&progress.push, store)),
+        // A store that may not be written still has the private key: use
+        // the fetched key for this push only.
+        Err(e) => match store.private_key(server)? {
+            Some(key) => Ok(match Overlay::new(store, server, &key, &subscription) {
+                Some(overlay) => decrypt_parsed(&progress.push, &overlay),
+                None => progress.best.clone(),
+            }),
+            None => Err(e),
+        },
+    }
+}
+
+/// A typed failure that keeps the context and the best fallback text known.
+pub(crate) fn failure(best: &Outcome, push: &Push, e: &Error) -> Outcome {
+    let (fallback_title, fallback_body, key_id) = match best {
+        Outcome::NeedsFetch(r) if r.reason == FetchReason::MissingCiphertext => (
+            title(&push.payload, push.server_title.as_deref()),
+            FALLBACK_BODY_ENCRYPTED.to_owned(),
+            None,
+        ),
+        Outcome::NeedsFetch(r) => (r.fallback_title.clone(), r.fallback_body.clone(), None),
+        Outcome::Failed(f) => (
+            f.fallback_title.clone(),
+            f.fallback_body.clone(),
+            f.key_id.clone(),
+        ),
+        Outcome::Decrypted(_) | Outcome::NotEncrypted(_) => (
+            FALLBACK_TITLE.to_owned(),
+            FALLBACK_BODY_NEW.to_owned(),
+            None,
+        ),
+    };
+    Outcome::Failed(Failure {
+        protocol: Protocol::RocketChat,
+        reason: FailureReason::from(e),
+        detail: e.to_string(),
+        context: best.context().clone(),
+        key_id,
+        fallback_title,
+        fallback_body,
+    })
+}

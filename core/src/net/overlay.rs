@@ -1,0 +1,42 @@
+//! Room keys fetched for one push, laid over the store's, for when the
+//! store may not keep them (the extension opens it read-only).
+
+use crate::error::Result;
+use crate::rocketchat::keyring::{merge_room_keys, unwrap_subscription};
+use crate::rocketchat::{KeyLookup, RoomKeyEntry, Subscription, UserPrivateKey};
+
+pub(crate) struct Overlay<'a> {
+    store: &'a dyn KeyLookup,
+    server: &'a str,
+    rid: String,
+    keys: Vec<RoomKeyEntry>,
+}
+
+impl<'a> Overlay<'a> {
+    /// Unwraps `sub`'s keys in memory; `None` when none unwraps.
+    pub fn new(
+        store: &'a dyn KeyLookup,
+        server: &'a str,
+        key: &UserPrivateKey,
+        sub: &Subscription,
+    ) -> Option<Self> {
+        let (keys, _skipped) = unwrap_subscription(key, sub);
+        (!keys.is_empty()).then(|| Self {
+            store,
+            server,
+            rid: sub.rid.clone(),
+            keys,
+        })
+    }
+}
+
+impl KeyLookup for Overlay<'_> {
+    fn room_keys(&self, server: &str, rid: &str) -> Result<Vec<RoomKeyEntry>> {
+        if server != self.server || rid != self.rid {
+            return self.store.room_keys(server, rid);
+        }
+        let mut keys = self.store.room_keys(server, rid).unwrap_or_default();
+        merge_room_keys(&mut keys, self.keys.clone());
+        Ok(keys)
+    }
+}

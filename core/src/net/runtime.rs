@@ -1,0 +1,97 @@
+//! The one small Tokio runtime the network layer runs on: current-thread,
+//! created on first use, never for offline decryption. Its only extra
+//! threads are for DNS lookups (getaddrinfo blocks), at most two, with
+//! small stacks, gone after two idle seconds.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::OnceLock;
+use std::task::Poll;
+use std::time::Duration;
+
+use tokio::runtime::{Builder, Handle, Runtime};
+
+use crate::error::{Error, Result};
+
+/// Stack of the DNS threads and of a helper thread (see [`run`]): ample for
+/// rustls, serde_json and RSA, small next to the 24 MB NSE limit.
+const STACK_BYTES: usize = 1024 * 1024;
+
+static RUNTIME: OnceLock<std::result::Result<Runtime, String>> = OnceLock::new();
+
+fn runtime() -> Result<&'static Runtime> {
+    RUNTIME
+        .get_or_init(|| {
+            Builder::new_current_thread()
+                .enable_io()
+                .enable_time()
+                .thread_name("pushseal-dns")
+                .thread_stack_size(STACK_BYTES)
+                .max_blocking_threads(2)
+                .thread_keep_alive(Duration::from_secs(2))
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| Error::Network(format!("cannot start the network runtime: {e}")))
+}
+
+/// Runs `future` to completion on the calling thread (the blocking API).
+/// Inside someone else's runtime, where blocking would panic, a scoped
+/// helper thread does the blocking instead.
+pub(crate) fn block_on<F>(future: F) -> Result<F::Output>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    let rt = runtime()?;
+    if Handle::try_current().is_err() {
+        return Ok(rt.block_on(future));
+    }
+    std::thread::scope(|scope| {
+        helper()
+            .spawn_scoped(scope, || rt.block_on(future))
+            .map_err(|e| Error::Network(format!("cannot start a network thread: {e}")))?
+            .join()
+            .map_err(|_| Error::Network("the network thread failed".into()))
+    })
+}
+
+/// Runs `future` for an async caller on any executor (Swift, Kotlin, a
+/// Tokio runtime or none): a helper thread drives it on the runtime and
+/// hands the result back. Dropping the returned future stops the work at
+/// its next await point.
+pub(crate) async fn run<F>(future: F) -> Result<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let rt = runtime()?;
+    let (mut tx, rx) = tokio::sync::oneshot::channel();
+    helper()
+        .spawn(move || {
+            rt.block_on(async move {
+                let mut future = pin!(future);
+                let output = std::future::poll_fn(|cx| {
+                    if tx.poll_closed(cx).is_ready() {
+                        return Poll::Ready(None);
+                    }
+                    future.as_mut().poll(cx).map(Some)
+                })
+                .await;
+                if let Some(output) = output {
+                    // The caller may have gone in the meantime; nothing to do then.
+                    let _ = tx.send(output);
+                }
+            })
+        })
+        .map_err(|e| Error::Network(format!("cannot start a network thread: {e}")))?;
+    rx.await
+        .map_err(|_| Error::Network("the network thread stopped".into()))
+}
+
+fn helper() -> std::thread::Builder {
+    std::thread::Builder::new()
+        .name("pushseal-net".into())
+        .stack_size(STACK_BYTES)
+}
