@@ -34,7 +34,9 @@ readonly SUITE=trixie
 # tzdata: Foundation's TimeZone reads /usr/share/zoneinfo, absent in minbase.
 # ca-certificates: the Rust core verifies TLS against the system store
 # (rustls-platform-verifier), so tests that talk TLS need one inside the chroot.
-readonly PACKAGES=(swiftlang libc6-dev libstdc++-14-dev tzdata ca-certificates)
+# python3: the Swift binding tests start the fake Rocket.Chat server
+# (tests/fake-server) themselves, as the Rust and Kotlin tests do.
+readonly PACKAGES=(swiftlang libc6-dev libstdc++-14-dev tzdata ca-certificates python3)
 readonly MARKER_NAME=.pushseal-swift-ready
 
 root="${PUSHSEAL_SWIFT_CHROOT:-/var/cache/pushseal/swift-trixie}"

@@ -1,0 +1,99 @@
+package org.pushseal.sample
+
+import android.app.NotificationChannel
+import android.app.NotificationManager
+import android.util.Log
+import androidx.core.app.NotificationCompat
+import androidx.core.app.NotificationManagerCompat
+import androidx.core.app.Person
+import com.google.firebase.messaging.FirebaseMessagingService
+import com.google.firebase.messaging.RemoteMessage
+import org.pushseal.DecryptResult
+import org.pushseal.LogLevel
+import org.pushseal.Pushseal
+import org.pushseal.PushsealException
+import org.pushseal.PushsealSetupException
+import org.pushseal.RoomKind
+import org.pushseal.decryptFcmBlocking
+import org.pushseal.displayTitle
+import org.pushseal.exposeBody
+import org.pushseal.notificationFields
+import java.io.File
+import kotlin.time.Duration.Companion.seconds
+
+/**
+ * Decrypts Rocket.Chat e2e pushes inside onMessageReceived, which Android
+ * lets run for about 10 s: pushseal gets 8 of them, fetch included, and
+ * always returns something safe to show. A notification is posted for every
+ * push, so FCM never deprioritises the app for silent pushes.
+ */
+class PushService : FirebaseMessagingService() {
+    override fun onMessageReceived(message: RemoteMessage) {
+        val result = decrypt(message.data)
+        post(result, fallbackTitle = message.notification?.title)
+    }
+
+    private fun decrypt(data: Map<String, String>): DecryptResult? = try {
+        Pushseal.checkContract()
+        Pushseal.setLogger(LogLevel.INFO) { level, record -> Log.println(priority(level), TAG, record) }
+        val key = StoreKey.load(this)
+        // Read-write: a room key fetched for this push is kept for the next.
+        Pushseal.openStore(File(noBackupFilesDir, STORE_FILE), key).use { store ->
+            key.fill(0)
+            try {
+                Pushseal.decryptor(store).use { it.decryptFcmBlocking(data, 8.seconds) }
+            } finally {
+                store.closeStore()
+            }
+        }
+    } catch (e: PushsealSetupException) {
+        Log.e(TAG, "pushseal unavailable: ${e.message}")
+        null
+    } catch (e: PushsealException) {
+        // No store yet (not logged in), wrong key, store locked: show a generic notification.
+        Log.w(TAG, "pushseal store: ${e.javaClass.simpleName}")
+        null
+    }
+
+    private fun post(result: DecryptResult?, fallbackTitle: String?) {
+        val manager = NotificationManagerCompat.from(this)
+        if (!manager.areNotificationsEnabled()) return
+        manager.createNotificationChannel(
+            NotificationChannel(CHANNEL, "Messages", NotificationManager.IMPORTANCE_HIGH),
+        )
+        val fields = result?.notificationFields
+        val sender = Person.Builder().setName(fields?.senderName ?: fields?.senderUsername ?: "").build()
+        val title = result?.displayTitle ?: fallbackTitle ?: "New message"
+        val style = NotificationCompat.MessagingStyle(Person.Builder().setName("me").build())
+            .setConversationTitle(title)
+            .setGroupConversation(fields?.roomKind != null && fields.roomKind !is RoomKind.Direct)
+            .addMessage(result?.exposeBody() ?: "You have a new message", System.currentTimeMillis(), sender)
+        val notification = NotificationCompat.Builder(this, CHANNEL)
+            .setSmallIcon(android.R.drawable.stat_notify_chat)
+            .setContentTitle(title)
+            .setStyle(style)
+            .setGroup(fields?.roomId)
+            .setAutoCancel(true)
+            .build()
+        // notId is constant per room: a room's notifications replace each other.
+        val id = fields?.notificationId?.toInt() ?: fields?.roomId.hashCode()
+        try {
+            manager.notify(id, notification)
+        } catch (e: SecurityException) {
+            Log.w(TAG, "no notification permission")
+        }
+    }
+
+    private fun priority(level: LogLevel) = when (level) {
+        LogLevel.ERROR -> Log.ERROR
+        LogLevel.WARN -> Log.WARN
+        LogLevel.INFO -> Log.INFO
+        LogLevel.DEBUG -> Log.DEBUG
+    }
+
+    companion object {
+        const val STORE_FILE = "pushseal.db"
+        private const val CHANNEL = "messages"
+        private const val TAG = "pushseal"
+    }
+}

@@ -1,0 +1,236 @@
+//! Decrypting pushes, and the account calls that need the server (unlock,
+//! key sync), each async and blocking. Async calls run on a thread of their
+//! own ([`crate::bridge`]); blocking calls run on the caller's thread, which
+//! suits Android's `onMessageReceived` (already off the main thread).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pushseal::net::{Client, Deadline, FetchOutcome, SyncReport};
+use pushseal::rocketchat::decrypt_push;
+use pushseal::store::{OpenMode, Store};
+use pushseal::Password;
+
+use crate::bridge::on_own_thread;
+use crate::config::NetworkConfig;
+use crate::error::PushsealError;
+use crate::guard::guard;
+use crate::logging::{log, LogLevel};
+use crate::result::DecryptResult;
+use crate::store::{count, summary, PushStore, SyncSummary};
+
+/// Longest budget accepted; longer ones are cut to this. No host has more
+/// time than this for a push, and it keeps `Instant + budget` in range.
+const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// Decrypts pushes with the keys of one store, fetching from the server
+/// only when the push alone is not enough. Cheap to share across threads.
+#[derive(uniffi::Object)]
+pub struct Decryptor {
+    store: Arc<Store>,
+    client: Client,
+}
+
+#[uniffi::export]
+impl Decryptor {
+    /// A decryptor with the default network settings.
+    #[uniffi::constructor]
+    pub fn new(store: Arc<PushStore>) -> Result<Arc<Self>, PushsealError> {
+        Self::with_config(store, NetworkConfig::default())
+    }
+
+    /// Fails with `InvalidInput` for a CA PEM or pin that does not parse.
+    #[uniffi::constructor]
+    pub fn with_config(
+        store: Arc<PushStore>,
+        config: NetworkConfig,
+    ) -> Result<Arc<Self>, PushsealError> {
+        guard("create decryptor", || {
+            let store = Arc::clone(&store.inner);
+            // Only the settings can be wrong here (the core files a bad CA
+            // under TLS); nothing has touched the network yet.
+            let client = Client::new(config.core(), store.clone())
+                .map_err(|e| PushsealError::InvalidInput(e.to_string()))?;
+            Ok(Arc::new(Self { store, client }))
+        })
+    }
+
+    /// Decrypts `payload` (the push as JSON: APNs userInfo, FCM data map,
+    /// FCM v1 message or bare ejson), fetching if needed, and returns
+    /// within `timeout_ms` plus scheduling slack. Never `NeedsFetch`.
+    pub async fn decrypt(&self, payload: String, timeout_ms: u64) -> DecryptResult {
+        let (deadline, started) = (deadline(timeout_ms), Instant::now());
+        let client = self.client.clone();
+        let work = async move {
+            DecryptResult::from(client.fetch_and_decrypt(payload.as_bytes(), deadline).await)
+        };
+        let result = on_own_thread(work)
+            .await
+            .unwrap_or_else(|e| DecryptResult::internal(&e.to_string()));
+        logged(result, started)
+    }
+
+    /// `decrypt` on the calling thread.
+    pub fn decrypt_blocking(&self, payload: String, timeout_ms: u64) -> DecryptResult {
+        let (deadline, started) = (deadline(timeout_ms), Instant::now());
+        let result = guarded(|| {
+            self.client
+                .fetch_and_decrypt_blocking(payload.as_bytes(), deadline)
+                .into()
+        });
+        logged(result, started)
+    }
+
+    /// Decrypts with the stored keys only: no network, no thread. Returns
+    /// `NeedsFetch` for pushes that need the server.
+    pub fn decrypt_offline(&self, payload: String) -> DecryptResult {
+        let started = Instant::now();
+        let result = guarded(|| {
+            FetchOutcome {
+                outcome: decrypt_push(payload.as_bytes(), &*self.store),
+                fetched: false,
+                room_key_fetched: false,
+            }
+            .into()
+        });
+        logged(result, started)
+    }
+
+    /// Fetches the account's private key (`e2e.fetchMyKeys`), unlocks it
+    /// with the E2E password and stores it. Needs a read-write store.
+    pub async fn unlock(
+        &self,
+        server: String,
+        password: String,
+        timeout_ms: u64,
+    ) -> Result<(), PushsealError> {
+        let (password, deadline) = (Password::new(password), deadline(timeout_ms));
+        self.writable()?;
+        let client = self.client.clone();
+        let done =
+            on_own_thread(async move { client.unlock(&server, &password, deadline).await }).await?;
+        log(LogLevel::Info, || format!("unlock{}", outcome(&done)));
+        Ok(done?)
+    }
+
+    pub fn unlock_blocking(
+        &self,
+        server: String,
+        password: String,
+        timeout_ms: u64,
+    ) -> Result<(), PushsealError> {
+        let (password, deadline) = (Password::new(password), deadline(timeout_ms));
+        guard("unlock", || {
+            self.writable()?;
+            let done = self.client.unlock_blocking(&server, &password, deadline);
+            log(LogLevel::Info, || format!("unlock{}", outcome(&done)));
+            Ok(done?)
+        })
+    }
+
+    /// Imports every room key of the account (`subscriptions.get`). For
+    /// the app, not the extension: the list can be large.
+    pub async fn sync_keys(
+        &self,
+        server: String,
+        timeout_ms: u64,
+    ) -> Result<SyncSummary, PushsealError> {
+        let deadline = deadline(timeout_ms);
+        self.writable()?;
+        let client = self.client.clone();
+        let done = on_own_thread(async move { client.sync(&server, deadline).await }).await?;
+        log(LogLevel::Info, || format!("key sync{}", outcome(&done)));
+        Ok(sync_summary(&done?))
+    }
+
+    pub fn sync_keys_blocking(
+        &self,
+        server: String,
+        timeout_ms: u64,
+    ) -> Result<SyncSummary, PushsealError> {
+        let deadline = deadline(timeout_ms);
+        guard("sync keys", || {
+            self.writable()?;
+            let done = self.client.sync_blocking(&server, deadline);
+            log(LogLevel::Info, || format!("key sync{}", outcome(&done)));
+            Ok(sync_summary(&done?))
+        })
+    }
+}
+
+impl Decryptor {
+    /// The core reports a read-only store only as text; say it typed.
+    fn writable(&self) -> Result<(), PushsealError> {
+        match self.store.mode() {
+            OpenMode::ReadWrite => Ok(()),
+            OpenMode::ReadOnly => Err(PushsealError::StoreReadOnly),
+        }
+    }
+}
+
+fn deadline(timeout_ms: u64) -> Deadline {
+    Deadline::after(Duration::from_millis(timeout_ms).min(MAX_TIMEOUT))
+}
+
+fn guarded(f: impl FnOnce() -> DecryptResult) -> DecryptResult {
+    catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|_| DecryptResult::internal(&crate::guard::panicked("decrypt").to_string()))
+}
+
+/// Logs the outcome (status, reason, what was fetched, time), never text.
+fn logged(result: DecryptResult, started: Instant) -> DecryptResult {
+    let ms = started.elapsed().as_millis();
+    let status = result.status();
+    match &result {
+        DecryptResult::Failed {
+            reason,
+            detail,
+            fields,
+            ..
+        } => log(LogLevel::Warn, || {
+            format!(
+                "push {status} in {ms} ms: {} ({detail}); fetched message {}, room key {}",
+                reason.code(),
+                fields.fetched,
+                fields.room_key_fetched
+            )
+        }),
+        DecryptResult::Decrypted { fields, .. }
+        | DecryptResult::NotEncrypted { fields, .. }
+        | DecryptResult::NeedsFetch { fields, .. } => log(LogLevel::Info, || {
+            format!(
+                "push {status} in {ms} ms; fetched message {}, room key {}",
+                fields.fetched, fields.room_key_fetched
+            )
+        }),
+    }
+    result
+}
+
+fn outcome<T>(done: &Result<T, pushseal::Error>) -> String {
+    match done {
+        Ok(_) => " done".to_owned(),
+        Err(e) => format!(" failed: {e}"),
+    }
+}
+
+fn sync_summary(report: &SyncReport) -> SyncSummary {
+    SyncSummary {
+        subscriptions: count(report.subscriptions),
+        encrypted_rooms: count(report.encrypted_rooms),
+        import: summary(&report.import),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_budgets_are_capped_not_overflowed() {
+        let d = deadline(u64::MAX);
+        assert!(d.remaining() <= MAX_TIMEOUT);
+        assert!(deadline(0).expired());
+    }
+}

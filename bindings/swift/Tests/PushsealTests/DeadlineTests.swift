@@ -1,0 +1,27 @@
+import Foundation
+import Pushseal
+import XCTest
+
+/// A server that never answers must not hold the extension past its
+/// deadline. The bound is loose on purpose: it catches a hang, not slowness.
+final class DeadlineTests: XCTestCase {
+    func testAStalledServerGivesATimeoutWithFallbackTextByTheDeadline() async throws {
+        let server = try FakeServer(["--fault", "stall"])
+        let decryptor = try Pushseal.decryptor(store: try vectorStore(self, server: server.url, loggedIn: true))
+        let payload = Vectors.withHost(Vectors.push("p34-apns-idonly-rc.v2-gcm")["payload"]!, server.url)
+        let deadline: TimeInterval = 1.5
+        for blocking in [false, true] {
+            let started = Date()
+            let result = blocking
+                ? decryptor.decryptBlocking(userInfo: Vectors.object(Data(payload.utf8)), deadline: deadline)
+                : await decryptor.decrypt(payload: payload, deadline: deadline)
+            let took = Date().timeIntervalSince(started)
+            XCTAssertEqual(result.failureCode, "timeout")
+            XCTAssertFalse(result.displayTitle.isEmpty || result.exposeBody().isEmpty)
+            XCTAssertLessThan(took, deadline + 5, "returned after \(took) s")
+        }
+        try server.control(#"{"mode": "normal"}"#)
+        let result = await decryptor.decrypt(payload: payload, deadline: 20)
+        XCTAssertEqual(result.status, "decrypted")
+    }
+}

@@ -1,0 +1,20 @@
+# shellcheck shell=bash
+# Sourced by the packaging scripts: release settings for the mobile
+# libraries, as CARGO_PROFILE_RELEASE_* variables so the workspace's own
+# release profile (used for the CLI and benchmarks) stays as it is.
+#
+# - opt-level "s": small code; the hot paths (AES, SHA-2, RSA) are a small
+#   share of a push's time next to the network.
+# - lto + one codegen unit: drops the parts of the core and its crates that
+#   no exported function reaches.
+# - strip "debuginfo": keeps the symbol tables. The exported uniffi symbols
+#   that JNA and Swift look up live in .dynsym, which no strip removes, and a
+#   static library (iOS) needs its symbols to be linked at all.
+# - panic "unwind" (the default, stated here on purpose): the FFI layer
+#   catches panics at its edge; "abort" would turn a bug into a crash.
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=s
+export CARGO_PROFILE_RELEASE_LTO=true
+export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
+export CARGO_PROFILE_RELEASE_STRIP=debuginfo
+export CARGO_PROFILE_RELEASE_DEBUG=false
+export CARGO_PROFILE_RELEASE_PANIC=unwind
