@@ -38,7 +38,7 @@ pub fn json(outcome: &Outcome) -> Value {
             v["key_id"] = json!(f.key_id);
         }
         Outcome::NeedsFetch(f) => {
-            v["fetch_reason"] = json!(format!("{:?}", f.reason));
+            v["fetch_reason"] = json!(f.reason.as_str());
         }
         Outcome::NotEncrypted(_) => {}
     }
@@ -69,8 +69,8 @@ pub fn text(outcome: &Outcome) -> String {
         },
         Outcome::NotEncrypted(_) => "not encrypted: shown as the server sent it".into(),
         Outcome::NeedsFetch(f) => format!(
-            "needs fetch ({:?}): the message must come from the server",
-            f.reason
+            "needs fetch ({}): the message must come from the server",
+            f.reason.as_str()
         ),
         Outcome::Failed(f) => format!("failed: {} ({})", f.reason.as_str(), f.detail),
     };

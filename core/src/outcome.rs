@@ -107,6 +107,16 @@ pub enum FetchReason {
     MissingCiphertext,
 }
 
+impl FetchReason {
+    /// `id_only` or `missing_ciphertext`, for JSON and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::IdOnly => "id_only",
+            Self::MissingCiphertext => "missing_ciphertext",
+        }
+    }
+}
+
 /// A push that needs the message fetched from the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchRequest {
