@@ -23,6 +23,7 @@ if command -v dpkg >/dev/null 2>&1; then
   need_pkg libssl-dev    # SQLCipher's crypto provider on Linux
   need_pkg python3       # the fake Rocket.Chat server used by the tests
   need_pkg openssl
+  need_pkg sqlite3       # the store test proves plain sqlite3 cannot read a store
   if $want_all; then
     command -v javac >/dev/null 2>&1 || need_pkg openjdk-17-jdk-headless
     command -v mvn >/dev/null 2>&1 || need_pkg maven
