@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::api::FetchedPush;
 use crate::error::{Error, Result};
+use crate::rocketchat::push::notification_id;
 use crate::rocketchat::{Payload, Push};
 
 /// Builds the push the server would have sent without id-only mode.
@@ -55,16 +56,8 @@ pub(crate) fn push_from_fetch(original: &Push, fetched: FetchedPush) -> Result<P
         payload,
         server_title: notification.title,
         server_body: notification.text,
-        notification_id: not_id(notification.not_id.as_ref()).or(original.notification_id),
+        notification_id: notification_id(notification.not_id.as_ref()).or(original.notification_id),
     })
-}
-
-fn not_id(v: Option<&Value>) -> Option<i64> {
-    match v? {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

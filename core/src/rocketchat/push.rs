@@ -140,7 +140,7 @@ impl Push {
                 payload: ejson_of(data)?,
                 server_title: text_at(notification, "title"),
                 server_body: text_at(notification, "body"),
-                notification_id: int_of(data.get("notId")),
+                notification_id: notification_id(data.get("notId")),
             });
         }
         if let Some(aps) = top.get("aps") {
@@ -154,7 +154,8 @@ impl Push {
                 payload: ejson_of(&top)?,
                 server_title: title,
                 server_body: body,
-                notification_id: int_of(aps.get("thread-id")).or(int_of(top.get("notId"))),
+                notification_id: notification_id(aps.get("thread-id"))
+                    .or(notification_id(top.get("notId"))),
             });
         }
         if top.contains_key("ejson") {
@@ -163,7 +164,7 @@ impl Push {
                 payload: ejson_of(&top)?,
                 server_title: text_at(Some(&Value::Object(top.clone())), "title"),
                 server_body: text_at(Some(&Value::Object(top.clone())), "message"),
-                notification_id: int_of(top.get("notId")),
+                notification_id: notification_id(top.get("notId")),
             });
         }
         if top.contains_key("host") {
@@ -193,7 +194,7 @@ fn text_at(v: Option<&Value>, key: &str) -> Option<String> {
 }
 
 /// `notId` is a number in APNs and a string in FCM data.
-fn int_of(v: Option<&Value>) -> Option<i64> {
+pub(crate) fn notification_id(v: Option<&Value>) -> Option<i64> {
     match v? {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
