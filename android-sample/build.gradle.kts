@@ -31,6 +31,11 @@ android {
 
 dependencies {
     implementation(project(":pushseal-android"))
+    // The Kotlin half of rustls-platform-verifier (TLS trust through Android's
+    // TrustManager). Its version must match the crate in Cargo.lock: follow the
+    // crate README's "Gradle Setup" (a Maven repository plus a `cargo metadata`
+    // lookup) and keep `org.rustls.platformverifier.**` in Proguard.
+    implementation("rustls:rustls-platform-verifier")
     implementation(platform("com.google.firebase:firebase-bom:33.7.0"))
     implementation("com.google.firebase:firebase-messaging")
     implementation("androidx.core:core-ktx:1.15.0")

@@ -94,9 +94,11 @@ dependencies {
 }
 GRADLE
 
-# R8 must keep what JNA reaches by reflection: the generated structures and
-# callback interfaces, and JNA itself.
+# R8 must keep what JNA reaches by reflection (the generated structures and
+# callback interfaces, and JNA itself) and what only JNI reaches (the TLS
+# verifier's Kotlin component).
 cat >"$module/consumer-rules.pro" <<'PRO'
+-keep, includedescriptorclasses class org.rustls.platformverifier.** { *; }
 -keep class com.sun.jna.** { *; }
 -keep class * implements com.sun.jna.** { *; }
 -keep class org.pushseal.** { *; }

@@ -8,6 +8,7 @@ import androidx.core.app.NotificationManagerCompat
 import androidx.core.app.Person
 import com.google.firebase.messaging.FirebaseMessagingService
 import com.google.firebase.messaging.RemoteMessage
+import org.pushseal.AndroidTls
 import org.pushseal.DecryptResult
 import org.pushseal.LogLevel
 import org.pushseal.Pushseal
@@ -35,6 +36,8 @@ class PushService : FirebaseMessagingService() {
 
     private fun decrypt(data: Map<String, String>): DecryptResult? = try {
         Pushseal.checkContract()
+        // Fetches verify TLS with Android's TrustManager, which needs the Context first.
+        AndroidTls.init(applicationContext)
         Pushseal.setLogger(LogLevel.INFO) { level, record -> Log.println(priority(level), TAG, record) }
         val key = StoreKey.load(this)
         // Read-write: a room key fetched for this push is kept for the next.
