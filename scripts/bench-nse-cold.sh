@@ -54,3 +54,9 @@ echo "  find room key + decrypt push:     $(median lookup_decrypt_us) us"
 echo "  close:                            $(median close_us) us"
 echo "  total:                            $(median total_us) us   (max $(max total_us) us)"
 echo "  peak RSS (VmHWM):                 $(median peak_rss_kib) KiB   (max $(max peak_rss_kib) KiB)"
+
+# One live extension process handling many pushes: memory must stay flat.
+"$bench" "$work/store.db" "$work/push.json" 999 | tail -1 >"$work/repeat.txt"
+field() { sed -n "s/.*\b$1=\([0-9?]*\).*/\1/p" "$work/repeat.txt"; }
+echo "one process, $(field pushes) pushes (open, decrypt, close each):"
+echo "  RSS after 1 / 20 / all:           $(field rss_after_1_kib) / $(field rss_after_20_kib) / $(field rss_after_all_kib) KiB"

@@ -3,7 +3,11 @@
 //! push. Prints the time of each step and the peak resident memory.
 //! `scripts/bench-nse-cold.sh` prepares a store and runs this many times.
 //!
-//! Usage: PUSHSEAL_STORE_KEY=<64 hex> nse_cold_path STORE PUSH.json
+//! With REPEAT, the same process then handles the push REPEAT more times
+//! (open, decrypt, close each time), as iOS reuses a live extension process,
+//! and prints the resident memory after 1, 20 and all pushes: it must not grow.
+//!
+//! Usage: PUSHSEAL_STORE_KEY=<64 hex> nse_cold_path STORE PUSH.json [REPEAT]
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -54,16 +58,53 @@ fn main() -> ExitCode {
         (done - start).as_micros(),
         peak_rss_kib().map_or_else(|| "?".to_owned(), |k| k.to_string()),
     );
-    if outcome.status() == "decrypted" && closed.is_ok() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    if outcome.status() != "decrypted" || closed.is_err() {
+        return ExitCode::from(1);
     }
+    match args.get(3).map(|n| n.parse::<usize>()) {
+        None => ExitCode::SUCCESS,
+        Some(Ok(repeat)) => repeat_pushes(store_path, &key, &push, repeat),
+        Some(Err(_)) => {
+            eprintln!("REPEAT must be a number");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn repeat_pushes(store_path: &str, key: &StoreKey, push: &[u8], repeat: usize) -> ExitCode {
+    let after_first = rss_kib("VmRSS:");
+    let mut after_20 = None;
+    for i in 1..=repeat {
+        let Ok(store) = Store::open(store_path, key, OpenMode::ReadOnly) else {
+            return ExitCode::from(1);
+        };
+        let ok = decrypt_push(push, &store).status() == "decrypted";
+        if !ok || store.close().is_err() {
+            return ExitCode::from(1);
+        }
+        if i == 19 {
+            after_20 = rss_kib("VmRSS:");
+        }
+    }
+    let show = |v: Option<u64>| v.map_or_else(|| "?".to_owned(), |k| k.to_string());
+    println!(
+        "pushes={} rss_after_1_kib={} rss_after_20_kib={} rss_after_all_kib={}",
+        repeat + 1,
+        show(after_first),
+        show(after_20),
+        show(rss_kib("VmRSS:")),
+    );
+    ExitCode::SUCCESS
 }
 
 /// `VmHWM` from /proc/self/status: the process's peak resident set.
 fn peak_rss_kib() -> Option<u64> {
+    rss_kib("VmHWM:")
+}
+
+/// A memory line of /proc/self/status, in KiB.
+fn rss_kib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
