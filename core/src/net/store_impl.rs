@@ -3,7 +3,6 @@
 use super::account::{AccountStore, Credentials};
 use crate::error::Result;
 use crate::rocketchat::{ImportReport, Subscription, UserPrivateKey};
-use crate::server::normalize_server;
 use crate::store::Store;
 
 impl AccountStore for Store {
@@ -23,13 +22,7 @@ impl AccountStore for Store {
     }
 
     fn user_id(&self, server: &str) -> Result<Option<String>> {
-        // Only unlocking needs this (the v1 salt), never the extension's hot path.
-        let server = normalize_server(server)?;
-        Ok(self
-            .info()?
-            .into_iter()
-            .find(|a| a.server == server)
-            .map(|a| a.user_id))
+        Ok(Store::user_id(self, server)?)
     }
 
     fn private_key(&self, server: &str) -> Result<Option<UserPrivateKey>> {
