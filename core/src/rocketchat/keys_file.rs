@@ -38,6 +38,23 @@ pub enum PrivateKeySource {
     },
 }
 
+impl PrivateKeySource {
+    /// The usable key: the JWK as given, or the stored key unlocked with
+    /// `password`, which overrides a password in the file.
+    pub fn unlock(self, user_id: &str, password: Option<Password>) -> Result<UserPrivateKey> {
+        match self {
+            Self::Jwk(key) => Ok(*key),
+            Self::Stored {
+                stored,
+                password: in_file,
+            } => {
+                let password = password.or(in_file).ok_or(Error::NoPrivateKey)?;
+                UserPrivateKey::unlock(&stored, user_id, &password)
+            }
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct Raw {
     server: String,
@@ -76,17 +93,10 @@ impl KeysFile {
     /// Unlocks the private key (a `password` argument overrides the file's)
     /// and unwraps every room key into a new keyring.
     pub fn into_keyring(self, password: Option<Password>) -> Result<(Keyring, ImportReport)> {
-        let private_key = match self.private_key {
-            None => None,
-            Some(PrivateKeySource::Jwk(k)) => Some(*k),
-            Some(PrivateKeySource::Stored {
-                stored,
-                password: in_file,
-            }) => {
-                let pw = password.or(in_file).ok_or(Error::NoPrivateKey)?;
-                Some(UserPrivateKey::unlock(&stored, &self.user_id, &pw)?)
-            }
-        };
+        let private_key = self
+            .private_key
+            .map(|source| source.unlock(&self.user_id, password))
+            .transpose()?;
         let mut keyring = Keyring::new();
         keyring.add_account(&self.server, &self.user_id, private_key)?;
         let report = keyring.import_subscriptions(&self.server, &self.subscriptions)?;

@@ -9,13 +9,9 @@ use sha2::{Digest, Sha256};
 use super::accounts::load_private_key;
 use super::error::StoreError;
 use super::Store;
-use crate::error::Error;
 use crate::limits::MAX_KEYS_PER_ROOM;
 use crate::rocketchat::keyring::{unwrap_wrapped, wrapped_keys, WrappedEntry};
-use crate::rocketchat::keys_file::PrivateKeySource;
-use crate::rocketchat::{
-    ImportReport, KeysFile, RoomKeyEntry, SkippedKey, Subscription, UserPrivateKey,
-};
+use crate::rocketchat::{ImportReport, KeysFile, RoomKeyEntry, SkippedKey, Subscription};
 use crate::secret::Password;
 use crate::server::normalize_server;
 
@@ -96,17 +92,10 @@ impl Store {
         file: KeysFile,
         password: Option<Password>,
     ) -> Result<ImportReport, StoreError> {
-        let private_key = match file.private_key {
-            None => None,
-            Some(PrivateKeySource::Jwk(key)) => Some(*key),
-            Some(PrivateKeySource::Stored {
-                stored,
-                password: in_file,
-            }) => {
-                let password = password.or(in_file).ok_or(Error::NoPrivateKey)?;
-                Some(UserPrivateKey::unlock(&stored, &file.user_id, &password)?)
-            }
-        };
+        let private_key = file
+            .private_key
+            .map(|source| source.unlock(&file.user_id, password))
+            .transpose()?;
         self.set_account(&file.server, &file.user_id)?;
         let mut report = ImportReport::default();
         if let Some(key) = private_key {
