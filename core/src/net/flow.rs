@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::outcome::*;
-use crate::rocketchat::decrypt::{decrypt_parsed, decrypt_push, title};
+use crate::rocketchat::decrypt::{decrypt_parsed, title, unreadable};
 use crate::rocketchat::Push;
 
 use super::account::AccountStore;
@@ -26,8 +26,9 @@ pub(crate) enum Offline {
 /// Decrypts without touching the network, and says whether a fetch could
 /// help: a message to fetch, or a room key missing.
 pub(crate) fn offline(bytes: &[u8], store: &dyn AccountStore) -> Offline {
-    let Ok(push) = Push::parse(bytes) else {
-        return Offline::Done(FetchOutcome::offline(decrypt_push(bytes, store)));
+    let push = match Push::parse(bytes) {
+        Ok(push) => push,
+        Err(e) => return Offline::Done(FetchOutcome::offline(unreadable(&e))),
     };
     let outcome = decrypt_parsed(&push, store);
     let helps = match &outcome {

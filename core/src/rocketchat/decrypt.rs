@@ -17,14 +17,19 @@ use crate::server::normalize_server;
 pub fn decrypt_push(bytes: &[u8], keys: &dyn KeyLookup) -> Outcome {
     match Push::parse(bytes) {
         Ok(push) => decrypt_parsed(&push, keys),
-        Err(e) => failed(
-            &e,
-            Context::default(),
-            None,
-            FALLBACK_TITLE.into(),
-            FALLBACK_BODY_NEW,
-        ),
+        Err(e) => unreadable(&e),
     }
+}
+
+/// The outcome for a push that could not be read at all.
+pub(crate) fn unreadable(e: &Error) -> Outcome {
+    failed(
+        e,
+        Context::default(),
+        None,
+        FALLBACK_TITLE.into(),
+        FALLBACK_BODY_NEW,
+    )
 }
 
 /// Decrypts an already-parsed push.

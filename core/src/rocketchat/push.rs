@@ -126,45 +126,51 @@ impl Push {
     }
 
     pub fn from_value(value: Value) -> Result<Self> {
-        let Value::Object(top) = value else {
+        let Value::Object(mut top) = value else {
             return Err(Error::malformed("push is not a JSON object"));
         };
-        if let Some(Value::Object(message)) = top.get("message") {
-            let data = message
-                .get("data")
-                .and_then(Value::as_object)
-                .ok_or_else(|| Error::malformed("FCM v1 message has no data"))?;
+        // The display members are read first, so the payload can then be
+        // taken out of the container rather than copied.
+        if let Some(Value::Object(message)) = top.get_mut("message") {
             let notification = message.get("notification");
+            let (title, body) = (
+                text_at(notification, "title"),
+                text_at(notification, "body"),
+            );
+            let data = message
+                .get_mut("data")
+                .and_then(Value::as_object_mut)
+                .ok_or_else(|| Error::malformed("FCM v1 message has no data"))?;
             return Ok(Self {
                 container: Container::FcmV1,
-                payload: ejson_of(data)?,
-                server_title: text_at(notification, "title"),
-                server_body: text_at(notification, "body"),
                 notification_id: notification_id(data.get("notId")),
+                payload: take_ejson(data)?,
+                server_title: title,
+                server_body: body,
             });
         }
         if let Some(aps) = top.get("aps") {
-            let alert = aps.get("alert");
-            let (title, body) = match alert {
+            let (title, body) = match aps.get("alert") {
                 Some(Value::String(s)) => (None, Some(s.clone())),
                 other => (text_at(other, "title"), text_at(other, "body")),
             };
+            let notification_id =
+                notification_id(aps.get("thread-id")).or(notification_id(top.get("notId")));
             return Ok(Self {
                 container: Container::Apns,
-                payload: ejson_of(&top)?,
+                payload: take_ejson(&mut top)?,
                 server_title: title,
                 server_body: body,
-                notification_id: notification_id(aps.get("thread-id"))
-                    .or(notification_id(top.get("notId"))),
+                notification_id,
             });
         }
         if top.contains_key("ejson") {
             return Ok(Self {
                 container: Container::FcmData,
-                payload: ejson_of(&top)?,
-                server_title: text_at(Some(&Value::Object(top.clone())), "title"),
-                server_body: text_at(Some(&Value::Object(top.clone())), "message"),
+                server_title: text(top.get("title")),
+                server_body: text(top.get("message")),
                 notification_id: notification_id(top.get("notId")),
+                payload: take_ejson(&mut top)?,
             });
         }
         if top.contains_key("host") {
@@ -182,15 +188,19 @@ impl Push {
     }
 }
 
-fn ejson_of(map: &Map<String, Value>) -> Result<Payload> {
+fn take_ejson(map: &mut Map<String, Value>) -> Result<Payload> {
     let ejson = map
-        .get("ejson")
+        .remove("ejson")
         .ok_or_else(|| Error::malformed("push has no ejson"))?;
-    Payload::from_value(ejson.clone())
+    Payload::from_value(ejson)
 }
 
 fn text_at(v: Option<&Value>, key: &str) -> Option<String> {
-    v?.get(key)?.as_str().map(str::to_owned)
+    text(v?.get(key))
+}
+
+fn text(v: Option<&Value>) -> Option<String> {
+    v?.as_str().map(str::to_owned)
 }
 
 /// `notId` is a number in APNs and a string in FCM data.
