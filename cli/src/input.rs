@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use pushseal::rocketchat::{Keyring, KeysFile};
+use pushseal::rocketchat::{ImportReport, Keyring, KeysFile};
 use pushseal::{limits, Password};
 
 /// The E2E password may come from the environment instead of the keys file,
@@ -17,15 +17,26 @@ pub fn keyring_from_file(path: &Path) -> Result<Keyring, String> {
 
 pub fn keyring_from_bytes(bytes: &[u8]) -> Result<Keyring, String> {
     let file = KeysFile::parse(bytes).map_err(|e| e.to_string())?;
-    let password = std::env::var(PASSWORD_ENV).ok().map(Password::from);
-    let (keyring, report) = file.into_keyring(password).map_err(|e| e.to_string())?;
+    let (keyring, report) = file
+        .into_keyring(password_from_env())
+        .map_err(|e| e.to_string())?;
+    warn_skipped(&report);
+    Ok(keyring)
+}
+
+/// The E2E password from [`PASSWORD_ENV`], if set.
+pub fn password_from_env() -> Option<Password> {
+    std::env::var(PASSWORD_ENV).ok().map(Password::from)
+}
+
+/// Keys that could not be unwrapped are worth a line each; the import goes on.
+pub fn warn_skipped(report: &ImportReport) {
     for skipped in &report.skipped {
         eprintln!(
             "pushseal: skipped key {:?} of room {}: {}",
             skipped.key_id, skipped.rid, skipped.reason
         );
     }
-    Ok(keyring)
 }
 
 /// Reads a payload from a file, or from standard input for `-`.

@@ -14,7 +14,7 @@ use pushseal::store::{OpenMode, Store};
 use pushseal::{normalize_server, Password, SecretString};
 use zeroize::Zeroizing;
 
-use crate::input::PASSWORD_ENV;
+use crate::input::{warn_skipped, PASSWORD_ENV};
 use crate::render;
 use crate::store::Location;
 
@@ -103,12 +103,7 @@ pub fn sync(location: &Location, server: &str, net: &NetArgs) -> Result<ExitCode
         Ok(report) => report,
         Err(e) => return Ok(failed(&e)),
     };
-    for skipped in &report.import.skipped {
-        eprintln!(
-            "pushseal: skipped key {:?} of room {}: {}",
-            skipped.key_id, skipped.rid, skipped.reason
-        );
-    }
+    warn_skipped(&report.import);
     println!(
         "synced {server}: {} subscriptions, {} encrypted rooms, {} new room keys, {} skipped",
         report.subscriptions,

@@ -6,11 +6,10 @@ use std::path::{Path, PathBuf};
 
 use pushseal::rocketchat::KeysFile;
 use pushseal::store::{AccountInfo, OpenMode, Store, StoreError, StoreKey};
-use pushseal::Password;
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use crate::input::PASSWORD_ENV;
+use crate::input::{password_from_env, warn_skipped};
 
 /// The store key as 64 hex digits; wins over the key file.
 pub const STORE_KEY_ENV: &str = "PUSHSEAL_STORE_KEY";
@@ -160,17 +159,11 @@ pub fn import(location: &Location, keys: &Path) -> Result<(), String> {
     let bytes = std::fs::read(keys).map_err(|e| format!("cannot read {}: {e}", keys.display()))?;
     let file = KeysFile::parse(&bytes).map_err(|e| format!("{}: {e}", keys.display()))?;
     let (server, user) = (file.server.clone(), file.user_id.clone());
-    let password = std::env::var(PASSWORD_ENV).ok().map(Password::from);
     let store = location.open(OpenMode::ReadWrite)?;
     let report = store
-        .import_keys_file(file, password)
+        .import_keys_file(file, password_from_env())
         .map_err(|e| format!("{}: {e}", keys.display()))?;
-    for skipped in &report.skipped {
-        eprintln!(
-            "pushseal: skipped key {:?} of room {}: {}",
-            skipped.key_id, skipped.rid, skipped.reason
-        );
-    }
+    warn_skipped(&report);
     println!(
         "imported {} new room keys from {} rooms for {user} on {server} into {}",
         report.keys,
