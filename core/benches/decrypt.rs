@@ -4,37 +4,20 @@
 //!
 //! Run: `cargo bench -p pushseal --bench decrypt`
 
+#[path = "../tests/fixtures/mod.rs"]
+mod fixtures;
+
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use aes_gcm::aead::Aead;
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use criterion::{criterion_group, criterion_main, Criterion};
-use pushseal::rocketchat::{decrypt_push, KeyLookup, Keyring, Subscription, UserPrivateKey};
+use fixtures::{device_keyring, vectors};
+use pushseal::rocketchat::{decrypt_push, KeyLookup, Keyring, UserPrivateKey};
 use pushseal::Password;
 use serde_json::{json, Value};
-
-fn vectors() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/rocketchat.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("vectors")).expect("json")
-}
-
-fn keyring(v: &Value) -> Keyring {
-    let jwk = UserPrivateKey::from_jwk_object(&v["device_user"]["private_jwk"]).expect("jwk");
-    let mut k = Keyring::new();
-    let server = v["server"].as_str().expect("server");
-    k.add_account(server, "bench", Some(jwk)).expect("account");
-    let subs: Vec<Subscription> = v["rooms"]
-        .as_array()
-        .expect("rooms")
-        .iter()
-        .map(|r| serde_json::from_value(r["subscription"].clone()).expect("sub"))
-        .collect();
-    k.import_subscriptions(server, &subs).expect("import");
-    k
-}
 
 /// A ~1 KiB APNs push with an rc.v2 (AES-256-GCM) message, made with a
 /// current GCM room key from the vectors.
@@ -74,7 +57,7 @@ fn one_kib_v2_push(v: &Value, keys: &Keyring) -> Vec<u8> {
 
 fn bench_pushes(c: &mut Criterion) {
     let v = vectors();
-    let keys = keyring(&v);
+    let keys = device_keyring(&v);
     let big = one_kib_v2_push(&v, &keys);
     assert_eq!(decrypt_push(&big, &keys).status(), "decrypted");
     let mut group = c.benchmark_group("push_to_notification");
@@ -99,7 +82,7 @@ fn bench_pushes(c: &mut Criterion) {
 
 fn bench_keys(c: &mut Criterion) {
     let v = vectors();
-    let jwk = UserPrivateKey::from_jwk_object(&v["device_user"]["private_jwk"]).expect("jwk");
+    let jwk = fixtures::device_key(&v);
     let e2e_key = v["rooms"][0]["subscription"]["E2EKey"]
         .as_str()
         .expect("E2EKey")

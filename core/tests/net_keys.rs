@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pushseal::net::Deadline;
-use pushseal::rocketchat::{Keyring, UserPrivateKey};
+use pushseal::rocketchat::Keyring;
 use pushseal::{Error, Outcome, Password, SecretString};
 use serde_json::Value;
 use support::*;
@@ -69,7 +69,7 @@ fn unlock_with_the_e2e_password_then_decrypt_offline() {
     store
         .lock()
         .unwrap()
-        .import_subscriptions(&server.url, &subscriptions(&v, |_| true))
+        .import_subscriptions(&server.url, &subscriptions(&v))
         .unwrap();
     let client = client(store.clone(), test_config());
 
@@ -95,7 +95,7 @@ fn sync_imports_every_room_key_old_ones_included() {
     let v = vectors();
     let server = FakeServer::http(&[]);
     let store = fresh_login(&v, &server.url);
-    let jwk = UserPrivateKey::from_jwk_object(&v["device_user"]["private_jwk"]).unwrap();
+    let jwk = device_key(&v);
     store
         .lock()
         .unwrap()

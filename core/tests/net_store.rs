@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pushseal::net::{AccountStore, Client, Deadline};
-use pushseal::rocketchat::UserPrivateKey;
 use pushseal::store::{OpenMode, Store, StoreKey};
 use pushseal::{Outcome, Password, SecretString};
 use support::*;
@@ -62,7 +61,7 @@ fn the_app_store_keeps_a_fetched_room_key() {
     let dir = TempDir::new("rw");
     let key = StoreKey::generate();
     let store = app_store(&dir, &key, &server.url);
-    let jwk = UserPrivateKey::from_jwk_object(&v["device_user"]["private_jwk"]).unwrap();
+    let jwk = device_key(&v);
     store.set_private_key(&server.url, &jwk).unwrap();
     let client = client_for(store);
 

@@ -2,9 +2,10 @@
 //! truncated, byte-flipped and re-shaped many times, deterministically, and
 //! each result must still carry safe text.
 
-use std::path::PathBuf;
+mod fixtures;
 
-use pushseal::rocketchat::{decrypt_push, Keyring, Subscription, UserPrivateKey};
+use fixtures::*;
+use pushseal::rocketchat::{decrypt_push, Keyring};
 use pushseal::Outcome;
 use serde_json::Value;
 
@@ -22,26 +23,6 @@ impl Rng {
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
-}
-
-fn vectors() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/rocketchat.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn keyring(v: &Value) -> Keyring {
-    let jwk = UserPrivateKey::from_jwk_object(&v["device_user"]["private_jwk"]).unwrap();
-    let mut k = Keyring::new();
-    let server = v["server"].as_str().unwrap();
-    k.add_account(server, "u", Some(jwk)).unwrap();
-    let subs: Vec<Subscription> = v["rooms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| serde_json::from_value(r["subscription"].clone()).unwrap())
-        .collect();
-    k.import_subscriptions(server, &subs).unwrap();
-    k
 }
 
 /// Shown text must exist, and a failure must not echo the input.
@@ -109,7 +90,7 @@ fn mangle(v: &mut Value, rng: &mut Rng) {
 #[test]
 fn mutated_pushes_never_panic_and_always_have_safe_text() {
     let v = vectors();
-    let keys = keyring(&v);
+    let keys = device_keyring(&v);
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut runs = 0;
     for p in v["pushes"].as_array().unwrap() {

@@ -3,7 +3,7 @@
 
 mod store_support;
 
-use pushseal::rocketchat::{decrypt_push, KeyLookup, Keyring, KeysFile, UserPrivateKey};
+use pushseal::rocketchat::{decrypt_push, KeyLookup, KeysFile, UserPrivateKey};
 use pushseal::store::{OpenMode, Store, StoreError, StoreKey};
 use pushseal::{Error, Password};
 use store_support::*;
@@ -12,23 +12,12 @@ fn open(dir: &TempDir) -> Store {
     Store::open(dir.db(), &StoreKey::generate(), OpenMode::ReadWrite).unwrap()
 }
 
-fn keyring(v: &serde_json::Value) -> Keyring {
-    let mut keyring = Keyring::new();
-    keyring
-        .add_account(SERVER, &device_user_id(v), Some(device_key(v)))
-        .unwrap();
-    keyring
-        .import_subscriptions(SERVER, &subscriptions(v))
-        .unwrap();
-    keyring
-}
-
 #[test]
 fn every_vector_push_decrypts_as_with_the_keyring() {
     let v = vectors();
     let dir = TempDir::new("vectors");
     let store = seeded_store(&dir.db(), &StoreKey::generate(), &v);
-    let keyring = keyring(&v);
+    let keyring = device_keyring(&v);
     let pushes = v["pushes"].as_array().unwrap();
     for p in pushes {
         let bytes = serde_json::to_vec(&p["payload"]).unwrap();
@@ -45,7 +34,7 @@ fn room_keys_match_the_keyring_and_keep_every_key_of_a_6x_kid() {
     let v = vectors();
     let dir = TempDir::new("6x-kid");
     let store = seeded_store(&dir.db(), &StoreKey::generate(), &v);
-    let keyring = keyring(&v);
+    let keyring = device_keyring(&v);
     for room in v["rooms"].as_array().unwrap() {
         let rid = room["rid"].as_str().unwrap();
         let mut ours = store.room_keys(SERVER, rid).unwrap();

@@ -1,49 +1,18 @@
 //! Runs the core against the WebCrypto-made vectors in tests/vectors/
 //! (see tests/vectors/README.md). Node is not needed: the JSON is committed.
 
-use std::path::PathBuf;
+mod fixtures;
 
+use fixtures::*;
 use pushseal::rocketchat::{
-    decrypt_message, decrypt_push, KeyLookup, Keyring, KeysFile, Subscription, UserPrivateKey,
+    decrypt_message, decrypt_push, KeyLookup, Keyring, KeysFile, UserPrivateKey,
 };
 use pushseal::{Error, Outcome, Password};
 use serde_json::Value;
 
-fn vectors_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
-}
-
-fn load(name: &str) -> Value {
-    let path = vectors_dir().join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
-
 fn s<'a>(v: &'a Value, k: &str) -> &'a str {
     v[k].as_str()
         .unwrap_or_else(|| panic!("{k} missing in {v}"))
-}
-
-fn subscriptions(v: &Value) -> Vec<Subscription> {
-    v["rooms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| serde_json::from_value(r["subscription"].clone()).unwrap())
-        .collect()
-}
-
-/// A keyring for the device user holding every room of the vectors.
-fn device_keyring(v: &Value) -> Keyring {
-    let jwk = UserPrivateKey::from_jwk_object(&v["device_user"]["private_jwk"]).unwrap();
-    let mut keyring = Keyring::new();
-    keyring
-        .add_account(s(v, "server"), s(&v["device_user"], "user_id"), Some(jwk))
-        .unwrap();
-    keyring
-        .import_subscriptions(s(v, "server"), &subscriptions(v))
-        .unwrap();
-    keyring
 }
 
 fn first_decrypted_push(v: &Value) -> Vec<u8> {
@@ -273,7 +242,7 @@ fn missing_private_key_and_unknown_server_are_typed() {
     assert_eq!(f.reason.as_str(), "unknown_server");
 
     // Unlocking later makes the same keyring work without re-importing.
-    let jwk = UserPrivateKey::from_jwk_object(&v["device_user"]["private_jwk"]).unwrap();
+    let jwk = device_key(&v);
     locked.add_account(s(&v, "server"), "u", Some(jwk)).unwrap();
     assert_eq!(decrypt_push(&push, &locked).status(), "decrypted");
 }

@@ -3,6 +3,10 @@
 //! vectors' device user, for tests that need keys the vectors lack.
 #![allow(dead_code)]
 
+#[path = "../fixtures/mod.rs"]
+mod fixtures;
+pub use fixtures::*;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -10,7 +14,7 @@ use aes_gcm::aead::Aead;
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use pushseal::rocketchat::{Subscription, UserPrivateKey};
+use pushseal::rocketchat::Subscription;
 use pushseal::store::{OpenMode, Store, StoreKey};
 use rsa::rand_core::{OsRng, RngCore};
 use rsa::{BigUint, Oaep, RsaPublicKey};
@@ -18,37 +22,6 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 pub const SERVER: &str = "https://chat.example.org";
-
-pub fn vectors_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
-}
-
-pub fn load(name: &str) -> Value {
-    let path = vectors_dir().join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
-
-pub fn vectors() -> Value {
-    load("rocketchat.json")
-}
-
-pub fn device_user_id(v: &Value) -> String {
-    v["device_user"]["user_id"].as_str().unwrap().to_owned()
-}
-
-pub fn device_key(v: &Value) -> UserPrivateKey {
-    UserPrivateKey::from_jwk_object(&v["device_user"]["private_jwk"]).unwrap()
-}
-
-pub fn subscriptions(v: &Value) -> Vec<Subscription> {
-    v["rooms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| serde_json::from_value(r["subscription"].clone()).unwrap())
-        .collect()
-}
 
 /// Pushes the vectors expect to decrypt, as (id, bytes, expected body).
 pub fn decrypted_pushes(v: &Value) -> Vec<(String, Vec<u8>, String)> {

@@ -4,6 +4,10 @@
 
 #![allow(dead_code)] // each test file uses a different part
 
+#[path = "../fixtures/mod.rs"]
+mod fixtures;
+pub use fixtures::*;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -12,24 +16,14 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use pushseal::net::{AccountStore, Client, ClientConfig};
-use pushseal::rocketchat::{Keyring, Subscription, UserPrivateKey};
+use pushseal::rocketchat::Keyring;
 use pushseal::SecretString;
 use serde_json::{json, Value};
 
 pub const TOKEN: &str = "fake-auth-token";
 
-pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 pub fn tls_file(name: &str) -> PathBuf {
     repo().join("tests/fake-server/tls").join(name)
-}
-
-pub fn vectors() -> Value {
-    let path = repo().join("tests/vectors/rocketchat.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
 }
 
 /// A running fake server; killed when dropped (and it exits by itself when
@@ -140,33 +134,18 @@ impl Drop for FakeServer {
     }
 }
 
-pub fn device_user_id(v: &Value) -> String {
-    v["device_user"]["user_id"].as_str().unwrap().to_owned()
-}
-
-pub fn subscriptions(v: &Value, keep: impl Fn(&str) -> bool) -> Vec<Subscription> {
-    v["rooms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| keep(r["rid"].as_str().unwrap()))
-        .map(|r| serde_json::from_value(r["subscription"].clone()).unwrap())
-        .collect()
-}
-
 /// The device user logged in to `server`, with the private key and the
 /// room keys of the rooms `keep` accepts.
 pub fn store(v: &Value, server: &str, keep: impl Fn(&str) -> bool) -> Arc<Mutex<Keyring>> {
-    let jwk = UserPrivateKey::from_jwk_object(&v["device_user"]["private_jwk"]).unwrap();
     let mut keyring = Keyring::new();
     keyring
-        .add_account(server, &device_user_id(v), Some(jwk))
+        .add_account(server, &device_user_id(v), Some(device_key(v)))
         .unwrap();
     keyring
         .set_auth_token(server, SecretString::from(TOKEN))
         .unwrap();
     keyring
-        .import_subscriptions(server, &subscriptions(v, keep))
+        .import_subscriptions(server, &subscriptions_where(v, keep))
         .unwrap();
     Arc::new(Mutex::new(keyring))
 }
