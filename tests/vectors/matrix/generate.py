@@ -60,6 +60,7 @@ SSSS_ITERATIONS = 10000
 SSSS_KEY_ID = "pUshSeaLsSsSkEy01"
 BACKUP_VERSION = "7"
 CLIENT_SECRET = "cs-7f3c2a1b-bob-example-org"
+PICKLE_KEY = "pushseal pickle key 0123456789abc"
 T0 = 1764160000000
 
 OUT_JSON = os.path.join(HERE, "matrix.json")
@@ -1072,6 +1073,13 @@ def check_all():
             if s["session_id"] == e["session"]:
                 assert sc.parse_session_key(s["session_key"]).session_id == s["session_id"]
     counts["events"] = len(v["events"])
+    for pk in v["libolm_pickles"]["cases"]:
+        lib = olm.InboundGroupSession.from_pickle(pk["pickle"].encode(), pk["pickle_key"])
+        assert lib.id == pk["session_id"] and lib.first_known_index == pk.get("first_known_index", 0)
+        e = v["events"][pk["event"]]
+        assert lib.decrypt(e["event"]["content"]["ciphertext"]) == (e["plaintext"], e["message_index"])
+        assert olm.InboundGroupSession.from_pickle(pk["pickle"].encode(), pk["pickle_key"]).pickle(pk["pickle_key"]).decode() == pk["pickle"]
+    counts["libolm pickles"] = len(v["libolm_pickles"]["cases"])
     # Pushes.
     results = compute_expected(v["pushes"], store_sessions)
     containers = set()
@@ -1142,6 +1150,11 @@ def generate():
     steps = [{"index": i, "exported": lib4.export_session(i),
               "ratchet_hex": sc.parse_session_key(lib4.export_session(i)).ratchet.hex()}
              for i in (0, 1, 255, 256, 257, 65535, 65536, 65537)]
+    pickles = [{"session": "S1", "room_id": s1.room_id, "session_id": s1.session_id, "pickle_key": PICKLE_KEY,
+                "pickle": olm.InboundGroupSession(s1.session_key).pickle(PICKLE_KEY).decode(), "event": "text"},
+               {"session": "S2", "room_id": s2.room_id, "session_id": s2.session_id, "pickle_key": PICKLE_KEY,
+                "pickle": olm.InboundGroupSession.import_session(s2.exported(5)["session_key"]).pickle(PICKLE_KEY).decode(),
+                "event": "ops_6", "first_known_index": 5}]
     export_text, export_cases = build_export(store_sessions)
     backup = build_backup(obs)
     check_backup(backup, store_sessions)  # fills each session case's result
@@ -1166,6 +1179,8 @@ def generate():
         "sessions": sessions,
         "store_sessions": store_sessions,
         "ratchet": {"session": "S4", "session_key": s4.session_key, "steps": steps},
+        "libolm_pickles": {"about": "InboundGroupSession pickles as libolm writes them (key = UTF-8 of "
+                                    "pickle_key), for host apps that kept libolm sessions", "cases": pickles},
         "events": good_events,
         "bad_events": bad_events,
         "pushes": pushes,
