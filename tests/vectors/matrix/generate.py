@@ -1062,6 +1062,7 @@ def check_all():
         assert exported == step["exported"], step["index"]
         assert sc.ratchet_at(s0.ratchet, 0, step["index"]).hex() == step["ratchet_hex"]
         assert sc.parse_session_key(exported).ratchet.hex() == step["ratchet_hex"]
+        assert s0.export_at(step["index"]) == exported, step["index"]
     counts["ratchet steps"] = len(r["steps"])
     # Every event: libolm and spec codec agree on the committed plaintext.
     full = Store([s["exported_at_0"] for s in v["sessions"]])
