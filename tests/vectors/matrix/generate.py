@@ -1056,6 +1056,18 @@ def check_published():
         assert sc.parse_session_key(s["session_key"]).session_id == s["session_id"]
         assert olm.InboundGroupSession.import_session(s["session_key"]).id == s["session_id"]
     n += 1
+    rx = pub["matrix_rust_sdk_export"]
+    sessions = json.loads(sc.export_decrypt(rx["armour"], rx["passphrase"]))
+    assert isinstance(sessions, list) and sessions
+    for s in sessions:
+        lib = olm.InboundGroupSession.import_session(s["session_key"])
+        assert lib.id == s["session_id"] == sc.parse_session_key(s["session_key"]).session_id
+    try:
+        sc.export_decrypt(rx["armour"], rx["passphrase"] + "5")
+        raise AssertionError("wrong passphrase accepted")
+    except Fail as f:
+        assert f.reason == "bad_passphrase"
+    n += 1
     rs = pub["matrix_rust_sdk_backup"]
     key = sc.unb64(rs["key_base64"])
     plain = sc.backup_decrypt(key, rs["key_backup_data"]["session_data"])
