@@ -32,6 +32,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # keep __pycache__ out of the vectors directory
 
 import olm  # noqa: E402  (python3-olm, libolm 3.2.x)
 import olm.group_session  # noqa: E402
