@@ -328,3 +328,28 @@ fn sync_before_unlock_says_the_keys_are_pending() {
     let text = ok(&scratch.run(&["store", "info"], &[], b""));
     assert!(!text.contains("pending until"), "{text}");
 }
+
+#[test]
+fn an_id_only_push_is_fetched_only_from_the_server_logged_in_to() {
+    let v = vectors();
+    let server = FakeServer::http(&[]);
+    let scratch = Scratch::new("host");
+    set_up(&scratch, &server, &[]);
+    let payload = &push(&v, "p34-apns-idonly-rc.v2-gcm")["payload"];
+    // Same server under another name: not the login's URL, so no fetch.
+    let other_name = server.url.replace("127.0.0.1", "localhost");
+    for host in [other_name.as_str(), "https://chat.example.org"] {
+        let out = scratch.run(&["decrypt", "--json", "-"], &[], &with_host(payload, host));
+        let got = json(&out);
+        assert_eq!(out.status.code(), Some(3), "{host}");
+        assert_eq!(got["reason"], "not_logged_in", "{host}: {got}");
+        assert_eq!(got["fetched"], false);
+    }
+    assert_eq!(server.requests("push.get"), 0);
+    let out = scratch.run(
+        &["decrypt", "--json", "-"],
+        &[],
+        &with_host(payload, &server.url),
+    );
+    assert_eq!(json(&out)["fetched"], true);
+}
