@@ -191,3 +191,24 @@ fn a_wrong_key_still_says_wrong_key_and_where_it_came_from() {
         "{said}"
     );
 }
+
+#[test]
+fn store_options_work_before_and_after_the_command() {
+    let scratch = Scratch::new("placement");
+    assert!(scratch.import().status.success());
+    let real = scratch.store();
+    let real = real.to_str().unwrap();
+    let push = push();
+    let push = push.to_str().unwrap();
+    // Scratch::run puts a --store before the command; one after it wins.
+    let elsewhere = Scratch::new("placement-elsewhere");
+    for args in [
+        &["store", "info", "--store", real][..],
+        &["store", "--store", real, "info"],
+        &["decrypt", "--offline", "--store", real, push],
+    ] {
+        let out = elsewhere.run(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    }
+    assert!(elsewhere.files().is_empty());
+}
