@@ -184,3 +184,30 @@ fn help_describes_every_option_and_lists_the_exit_codes() {
     assert!(login.contains("--store <PATH>"), "{login}");
     assert!(login.contains("--user-id <ID>  "), "{login}");
 }
+
+#[test]
+fn a_push_that_is_not_json_is_a_failed_push_not_a_usage_error() {
+    let dir = std::env::temp_dir().join(format!("pushseal-cli-notjson-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("push.txt");
+    std::fs::write(&file, b"this is not json").unwrap();
+    let keys = repo().join("cli/demo/keys.json");
+    let out = pushseal(&["decrypt", "--json", "--keys"])
+        .arg(&keys)
+        .arg(&file)
+        .output()
+        .unwrap();
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(got["status"], "failed");
+    assert_eq!(got["reason"], "malformed_payload");
+    assert_eq!(got["fetched"], false, "with --keys nothing is fetched");
+    // A payload file that cannot be read at all is an input error: 2.
+    let out = pushseal(&["decrypt", "--keys"])
+        .arg(&keys)
+        .arg(dir.join("missing.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_dir_all(dir).ok();
+}
