@@ -106,11 +106,9 @@ pub fn login(
     let store = location.open(OpenMode::ReadWrite)?;
     store
         .set_account(&server, user_id)
-        .map_err(|e| e.to_string())?;
-    store
-        .set_auth_token(&server, token)
-        .map_err(|e| e.to_string())?;
-    store.close().map_err(|e| e.to_string())?;
+        .and_then(|()| store.set_auth_token(&server, token))
+        .and_then(|()| store.close())
+        .map_err(|e| location.explain(e))?;
     outln!("logged in to {server} as {user_id}; the token is in the encrypted store");
     Ok(ExitCode::SUCCESS)
 }
@@ -148,7 +146,7 @@ pub fn sync(location: &Location, server: &str, net: &NetArgs) -> Result<ExitCode
     let normalized = normalize_server(server).map_err(|e| e.to_string())?;
     let account = store
         .info()
-        .map_err(|e| e.to_string())?
+        .map_err(|e| location.explain(e))?
         .into_iter()
         .find(|a| a.server == normalized);
     if let Some(a) = account.filter(|a| !a.has_private_key && a.pending_keys > 0) {

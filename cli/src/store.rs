@@ -53,7 +53,7 @@ impl Location {
             }
             _ => {}
         }
-        let (key, source) = self.key(read_write && state != State::Exists)?;
+        let key = self.key(read_write && state != State::Exists)?;
         if read_write {
             if let Some(folder) = self.store.parent().filter(|p| !p.as_os_str().is_empty()) {
                 create_private_dir(folder)?;
@@ -66,23 +66,26 @@ impl Location {
             }
             create_private_file(&self.store)?;
         }
-        Store::open(&self.store, &key, mode).map_err(|e| self.explain(e, &source))
+        Store::open(&self.store, &key, mode).map_err(|e| self.explain(e))
     }
 
     /// A store error as the user can act on it: what is wrong and the
     /// command or setting that fixes it.
-    fn explain(&self, e: StoreError, key_source: &str) -> String {
+    pub fn explain(&self, e: StoreError) -> String {
         let store = self.store.display();
+        let key_source = match std::env::var_os(STORE_KEY_ENV) {
+            Some(_) => format!("${STORE_KEY_ENV}"),
+            None => format!("key file {}", self.key_file.display()),
+        };
         match e {
             StoreError::NotFound => format!(
                 "no key store at {store}: create one with `pushseal import --keys KEYS.json`"
             ),
             StoreError::WrongKey => format!("wrong store key for {store} (from {key_source})"),
             StoreError::Corrupt(detail) => format!(
-                "the key store {store} is damaged ({}); the store key is NOT the problem, \
+                "the key store {store} is damaged ({detail}); the store key is NOT the problem, \
                  so keep it: restore the store from a backup, or move it away and build a \
-                 new one with `pushseal import` or `pushseal login`, `unlock` and `sync`",
-                detail.trim_start_matches("key store is damaged: ")
+                 new one with `pushseal import` or `pushseal login`, `unlock` and `sync`"
             ),
             StoreError::NotMigrated { found, supported } => format!(
                 "the key store {store} has schema {found} and this pushseal reads {supported}: \
@@ -101,26 +104,19 @@ impl Location {
         }
     }
 
-    /// The store key and where it came from; `create` makes a new key
-    /// file when there is none.
-    fn key(&self, create: bool) -> Result<(StoreKey, String), String> {
+    /// The store key; `create` makes a new key file when there is none.
+    fn key(&self, create: bool) -> Result<StoreKey, String> {
         if let Ok(hex) = std::env::var(STORE_KEY_ENV) {
             let hex = Zeroizing::new(hex);
-            let key = StoreKey::from_hex(&hex).map_err(|e| format!("${STORE_KEY_ENV}: {e}"))?;
-            return Ok((key, format!("${STORE_KEY_ENV}")));
+            return StoreKey::from_hex(&hex).map_err(|e| format!("${STORE_KEY_ENV}: {e}"));
         }
-        let source = format!("key file {}", self.key_file.display());
         match std::fs::read_to_string(&self.key_file) {
             Ok(hex) => {
                 let hex = Zeroizing::new(hex);
                 warn_if_shared(&self.key_file);
-                let key = StoreKey::from_hex(&hex)
-                    .map_err(|e| format!("{}: {e}", self.key_file.display()))?;
-                Ok((key, source))
+                StoreKey::from_hex(&hex).map_err(|e| format!("{}: {e}", self.key_file.display()))
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
-                Ok((self.create_key()?, source))
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => self.create_key(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!(
                 "the key store {} exists but its key file {} is missing: restore that file \
                  (or pass --store-key-file), or set ${STORE_KEY_ENV} to the store's key; \
@@ -227,7 +223,10 @@ pub fn import(location: &Location, keys: &Path) -> Result<(), String> {
     let store = location.open(OpenMode::ReadWrite)?;
     let report = store
         .import_keys_file(checked.file, checked.password)
-        .map_err(|e| checked.context.error(&e.into()))?;
+        .map_err(|e| match e {
+            StoreError::Invalid(inner) => checked.context.error(&inner),
+            other => location.explain(other),
+        })?;
     warn_skipped(&report);
     outln!(
         "imported {} new room keys from {} rooms for {user} on {server} into {}",
@@ -235,13 +234,13 @@ pub fn import(location: &Location, keys: &Path) -> Result<(), String> {
         report.rooms,
         location.store.display()
     );
-    store.close().map_err(|e| e.to_string())
+    store.close().map_err(|e| location.explain(e))
 }
 
 /// `pushseal store migrate`: a read-write open upgrades the schema.
 pub fn migrate(location: &Location) -> Result<(), String> {
     let store = location.open(OpenMode::ReadWrite)?;
-    store.close().map_err(|e| e.to_string())?;
+    store.close().map_err(|e| location.explain(e))?;
     outln!("the key store {} is up to date", location.store.display());
     Ok(())
 }
@@ -249,8 +248,8 @@ pub fn migrate(location: &Location) -> Result<(), String> {
 /// `pushseal store info`: accounts, rooms and key counts; never a secret.
 pub fn info(location: &Location, as_json: bool) -> Result<(), String> {
     let store = location.open(OpenMode::ReadOnly)?;
-    let accounts = store.info().map_err(|e| e.to_string())?;
-    store.close().map_err(|e| e.to_string())?;
+    let accounts = store.info().map_err(|e| location.explain(e))?;
+    store.close().map_err(|e| location.explain(e))?;
     if as_json {
         let accounts: Vec<_> = accounts.iter().map(account_json).collect();
         outln!("{}", json!({"store": location.store, "accounts": accounts}));

@@ -146,6 +146,28 @@ fn a_damaged_store_is_not_blamed_on_the_key() {
 }
 
 #[test]
+fn a_damaged_page_is_reported_as_damage_not_as_a_wrong_key() {
+    let scratch = Scratch::new("page");
+    assert!(scratch.import().status.success());
+    let mut bytes = std::fs::read(scratch.store()).unwrap();
+    assert!(bytes.len() >= 3 * 4096, "a store of several pages");
+    // Inside the third page: the first page, and so the key check, is intact.
+    for b in &mut bytes[2 * 4096 + 100..2 * 4096 + 200] {
+        *b ^= 0xff;
+    }
+    std::fs::write(scratch.store(), &bytes).unwrap();
+    let key_before = std::fs::read(scratch.key_file()).unwrap();
+
+    let out = scratch.run(&["store", "info"]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = stderr(&out);
+    assert!(said.contains("is damaged"), "{said}");
+    assert!(said.contains("the store key is NOT the problem"), "{said}");
+    assert!(!said.contains("wrong store key"), "{said}");
+    assert_eq!(std::fs::read(scratch.key_file()).unwrap(), key_before);
+}
+
+#[test]
 fn read_only_commands_leave_no_files_next_to_the_store() {
     // The -wal/-shm part needs the store's read-only open without them.
     let scratch = Scratch::new("readonly");
