@@ -117,8 +117,7 @@ pub fn login(
 /// the E2E password and stores it.
 pub fn unlock(location: &Location, server: &str, net: &NetArgs) -> Result<ExitCode, String> {
     let password = Password::from(secret_input(PASSWORD_ENV, "E2E password")?.as_str());
-    let store = Arc::new(location.open(OpenMode::ReadWrite)?);
-    let client = net.client(store.clone())?;
+    let client = net.client(Arc::new(location.open(OpenMode::ReadWrite)?))?;
     if let Err(e) = client.unlock_blocking(server, &password, net.deadline()) {
         return Ok(failed(&e, server));
     }
