@@ -6,7 +6,7 @@ use std::io::ErrorKind;
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, FileControl, OpenFlags};
 use zeroize::Zeroizing;
 
 use super::error::StoreError;
@@ -38,12 +38,17 @@ pub(super) fn open(path: &Path, key: &StoreKey, mode: OpenMode) -> Result<Connec
         OpenMode::ReadOnly => OpenFlags::SQLITE_OPEN_READ_ONLY,
     } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut conn = Connection::open_with_flags(path, flags)?;
+    keep_wal_files(&conn)?;
     keyed(&conn, key)?;
     prove_key(&conn)?;
     match mode {
         OpenMode::ReadWrite => {
             enable_wal(&conn)?;
-            conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+            // journal_size_limit = 0: the kept WAL is emptied, not left
+            // full of old frames, when the last connection closes.
+            conn.execute_batch(
+                "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = 0;",
+            )?;
             schema::migrate(&mut conn)?;
         }
         OpenMode::ReadOnly => {
@@ -52,6 +57,16 @@ pub(super) fn open(path: &Path, key: &StoreKey, mode: OpenMode) -> Result<Connec
         }
     }
     Ok(conn)
+}
+
+/// SQLite deletes `-wal` and `-shm` when the last connection closes, and
+/// the next connection creates them again, a read-only one included. Kept
+/// in place (made by the app, mode 0600), the extension's read-only opens
+/// find them and leave nothing new next to the store.
+fn keep_wal_files(conn: &Connection) -> Result<(), StoreError> {
+    let mut on: std::ffi::c_int = 1;
+    conn.file_control(Some(rusqlite::MAIN_DB), FileControl::PersistWal(&mut on))?;
+    Ok(())
 }
 
 /// Quiet logging, the key, the plaintext header and the busy timeout.
