@@ -39,7 +39,6 @@ impl Location {
             if let Some(folder) = self.store.parent().filter(|p| !p.as_os_str().is_empty()) {
                 create_private_dir(folder)?;
             }
-            create_private_file(&self.store)?;
         }
         Store::open(&self.store, &key, mode).map_err(|e| match e {
             StoreError::NotFound => format!(
@@ -121,21 +120,6 @@ fn create_private_dir(folder: &Path) -> Result<(), String> {
     builder
         .create(folder)
         .map_err(|e| format!("cannot create {}: {e}", folder.display()))
-}
-
-/// SQLite would create the file world-readable (0644), and its -wal and
-/// -shm files copy that mode; an empty file made here with 0600 is
-/// what SQLite then starts the new database in.
-fn create_private_file(path: &Path) -> Result<(), String> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(format!("cannot create {}: {e}", path.display())),
-    }
 }
 
 #[cfg(unix)]
