@@ -26,7 +26,13 @@ impl SmallDisk {
         let mount = dir.path().join("disk");
         std::fs::create_dir(&mount).unwrap();
         let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "tmpfs"])
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
             .arg(&mount)
             .output();
         match out {
@@ -96,7 +102,10 @@ fn a_full_disk_is_disk_full_and_the_store_still_opens() {
         err.to_string(),
         "key store cannot be written: the disk is full"
     );
-    assert!(app.auth(SERVER).unwrap().is_none(), "the failed write left no trace");
+    assert!(
+        app.auth(SERVER).unwrap().is_none(),
+        "the failed write left no trace"
+    );
     app.close().unwrap();
 
     // Still full: the extension opens and decrypts, the app reopens.
@@ -113,7 +122,8 @@ fn a_full_disk_is_disk_full_and_the_store_still_opens() {
 
     std::fs::remove_file(filler).unwrap();
     let app = Store::open(disk.db(), &key, OpenMode::ReadWrite).unwrap();
-    app.set_auth_token(SERVER, token(256 * 1024).into()).unwrap();
+    app.set_auth_token(SERVER, token(256 * 1024).into())
+        .unwrap();
     app.close().unwrap();
 }
 
