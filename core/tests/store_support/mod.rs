@@ -6,6 +6,7 @@
 #[path = "../fixtures/mod.rs"]
 mod fixtures;
 pub use fixtures::*;
+pub mod stress;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
