@@ -40,7 +40,9 @@ fn main() -> ExitCode {
         (Some("kill"), Some(dir)) => kill(&dir, &v, number(2, 100) as usize),
         (Some("fulldisk"), Some(dir)) => full_disk(&dir, &v),
         _ => {
-            eprintln!("usage: store_stress rw DIR [SECONDS] [READERS] | kill DIR [ROUNDS] | fulldisk DIR");
+            eprintln!(
+                "usage: store_stress rw DIR [SECONDS] [READERS] | kill DIR [ROUNDS] | fulldisk DIR"
+            );
             return ExitCode::from(2);
         }
     };

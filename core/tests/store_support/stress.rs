@@ -47,7 +47,9 @@ impl Run {
         let store = Store::open(&run.db, &run.key, OpenMode::ReadWrite).unwrap();
         store.set_account(SERVER, &device_user_id(v)).unwrap();
         store.set_private_key(SERVER, &device_key(v)).unwrap();
-        store.import_subscriptions(SERVER, &subscriptions(v)).unwrap();
+        store
+            .import_subscriptions(SERVER, &subscriptions(v))
+            .unwrap();
         store.close().unwrap();
         std::fs::write(&run.acks, b"").unwrap();
         run
@@ -262,9 +264,7 @@ pub fn verify(run: &Run) -> (usize, usize, Option<String>) {
     let damage = store.check_integrity().err().map(|e| e.to_string());
     let lost = acked
         .iter()
-        .filter(|&&i| {
-            !matches!(store.auth(&server(i)), Ok(Some((_, t))) if t.expose() == token(i))
-        })
+        .filter(|&&i| !matches!(store.auth(&server(i)), Ok(Some((_, t))) if t.expose() == token(i)))
         .count();
     store.close().unwrap();
     (acked.len(), lost, damage)
