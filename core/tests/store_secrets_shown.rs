@@ -7,8 +7,8 @@ mod store_support;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use pushseal::rocketchat::{decrypt_push, KeyLookup, RoomKey, RoomKeyAlgorithm, RoomKeyEntry};
-use pushseal::{Password, SecretBytes, SecretString};
 use pushseal::store::{OpenMode, StoreError, StoreKey};
+use pushseal::{Password, SecretBytes, SecretString};
 use store_support::*;
 
 fn hex(bytes: &[u8]) -> String {
@@ -47,19 +47,31 @@ macro_rules! debug_forms {
 #[test]
 fn no_secret_bearing_type_prints_its_secret() {
     let text = "correct horse battery staple 4f0e1d2c";
-    assert_hidden("SecretString", &debug_forms!(SecretString::from(text)), text.as_bytes());
+    assert_hidden(
+        "SecretString",
+        &debug_forms!(SecretString::from(text)),
+        text.as_bytes(),
+    );
     let password: Password = text.into();
     assert_hidden("Password", &debug_forms!(password), text.as_bytes());
 
     let raw = [0xa7u8; 32];
-    assert_hidden("SecretBytes", &debug_forms!(SecretBytes::new(raw.to_vec())), &raw);
+    assert_hidden(
+        "SecretBytes",
+        &debug_forms!(SecretBytes::new(raw.to_vec())),
+        &raw,
+    );
     let key = StoreKey::from_bytes(raw);
     assert_hidden("StoreKey", &debug_forms!(key), &raw);
     assert_hidden("StoreKey::to_hex", &debug_forms!(key.to_hex()), &raw);
 
     let room = RoomKey::from_raw(RoomKeyAlgorithm::A256Gcm, &raw).unwrap();
     assert_hidden("RoomKey", &debug_forms!(room), &raw);
-    let entry = RoomKeyEntry { kid: "kid".into(), key: room, current: true };
+    let entry = RoomKeyEntry {
+        kid: "kid".into(),
+        key: room,
+        current: true,
+    };
     assert_hidden("RoomKeyEntry", &debug_forms!(entry), &raw);
 
     let v = vectors();
@@ -67,8 +79,16 @@ fn no_secret_bearing_type_prints_its_secret() {
     let d = v["device_user"]["private_jwk"]["d"].as_str().unwrap();
     let d_bytes = URL_SAFE_NO_PAD.decode(d).unwrap();
     assert_hidden("UserPrivateKey", &debug_forms!(private), &d_bytes[..24]);
-    assert_hidden("UserPrivateKey", &debug_forms!(private), &d.as_bytes()[..24]);
-    assert_hidden("to_jwk", &debug_forms!(private.to_jwk()), &d.as_bytes()[..24]);
+    assert_hidden(
+        "UserPrivateKey",
+        &debug_forms!(private),
+        &d.as_bytes()[..24],
+    );
+    assert_hidden(
+        "to_jwk",
+        &debug_forms!(private.to_jwk()),
+        &d.as_bytes()[..24],
+    );
 }
 
 #[test]
@@ -88,7 +108,11 @@ fn a_store_and_its_lookups_print_no_secret() {
 
     let d = v["device_user"]["private_jwk"]["d"].as_str().unwrap();
     let private = store.private_key(SERVER).unwrap();
-    assert_hidden("Store::private_key", &debug_forms!(private), &d.as_bytes()[..24]);
+    assert_hidden(
+        "Store::private_key",
+        &debug_forms!(private),
+        &d.as_bytes()[..24],
+    );
 
     for room in v["rooms"].as_array().unwrap() {
         let rid = room["rid"].as_str().unwrap();
@@ -103,7 +127,11 @@ fn a_store_and_its_lookups_print_no_secret() {
         let outcome = decrypt_push(&push, &store);
         assert_eq!(outcome.display().1, body, "{id}");
         if body.len() >= 6 {
-            assert_hidden(&format!("Outcome of {id}"), &debug_forms!(outcome), body.as_bytes());
+            assert_hidden(
+                &format!("Outcome of {id}"),
+                &debug_forms!(outcome),
+                body.as_bytes(),
+            );
         }
     }
 

@@ -46,8 +46,11 @@ pub(super) fn open(path: &Path, key: &StoreKey, mode: OpenMode) -> Result<Connec
             enable_wal(&conn)?;
             // journal_size_limit = 0: the kept WAL is emptied, not left
             // full of old frames, when the last connection closes.
+            // secure_delete: a replaced token or key is overwritten, not
+            // left in the file's free space.
             conn.execute_batch(
-                "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = 0;",
+                "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = 0;
+                 PRAGMA secure_delete = ON;",
             )?;
             schema::migrate(&mut conn)?;
         }
