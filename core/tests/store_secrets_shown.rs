@@ -38,10 +38,8 @@ fn assert_hidden(what: &str, shown: &[String], secret: &[u8]) {
     }
 }
 
-macro_rules! debug_forms {
-    ($v:expr) => {
-        vec![format!("{:?}", $v), format!("{:#?}", $v)]
-    };
+fn debug_forms(v: &impl std::fmt::Debug) -> Vec<String> {
+    vec![format!("{v:?}"), format!("{v:#?}")]
 }
 
 #[test]
@@ -49,44 +47,44 @@ fn no_secret_bearing_type_prints_its_secret() {
     let text = "correct horse battery staple 4f0e1d2c";
     assert_hidden(
         "SecretString",
-        &debug_forms!(SecretString::from(text)),
+        &debug_forms(&SecretString::from(text)),
         text.as_bytes(),
     );
     let password: Password = text.into();
-    assert_hidden("Password", &debug_forms!(password), text.as_bytes());
+    assert_hidden("Password", &debug_forms(&password), text.as_bytes());
 
     let raw = [0xa7u8; 32];
     assert_hidden(
         "SecretBytes",
-        &debug_forms!(SecretBytes::new(raw.to_vec())),
+        &debug_forms(&SecretBytes::new(raw.to_vec())),
         &raw,
     );
     let key = StoreKey::from_bytes(raw);
-    assert_hidden("StoreKey", &debug_forms!(key), &raw);
-    assert_hidden("StoreKey::to_hex", &debug_forms!(key.to_hex()), &raw);
+    assert_hidden("StoreKey", &debug_forms(&key), &raw);
+    assert_hidden("StoreKey::to_hex", &debug_forms(&key.to_hex()), &raw);
 
     let room = RoomKey::from_raw(RoomKeyAlgorithm::A256Gcm, &raw).unwrap();
-    assert_hidden("RoomKey", &debug_forms!(room), &raw);
+    assert_hidden("RoomKey", &debug_forms(&room), &raw);
     let entry = RoomKeyEntry {
         kid: "kid".into(),
         key: room,
         current: true,
     };
-    assert_hidden("RoomKeyEntry", &debug_forms!(entry), &raw);
+    assert_hidden("RoomKeyEntry", &debug_forms(&entry), &raw);
 
     let v = vectors();
     let private = device_key(&v);
     let d = v["device_user"]["private_jwk"]["d"].as_str().unwrap();
     let d_bytes = URL_SAFE_NO_PAD.decode(d).unwrap();
-    assert_hidden("UserPrivateKey", &debug_forms!(private), &d_bytes[..24]);
+    assert_hidden("UserPrivateKey", &debug_forms(&private), &d_bytes[..24]);
     assert_hidden(
         "UserPrivateKey",
-        &debug_forms!(private),
+        &debug_forms(&private),
         &d.as_bytes()[..24],
     );
     assert_hidden(
         "to_jwk",
-        &debug_forms!(private.to_jwk()),
+        &debug_forms(&private.to_jwk()),
         &d.as_bytes()[..24],
     );
 }
@@ -100,9 +98,9 @@ fn a_store_and_its_lookups_print_no_secret() {
     let token = "tok-9e8d7c6b5a4f3e2d1c0b";
     store.set_auth_token(SERVER, token.into()).unwrap();
 
-    let mut shown = debug_forms!(store);
-    shown.extend(debug_forms!(store.auth(SERVER).unwrap()));
-    shown.extend(debug_forms!(store.info().unwrap()));
+    let mut shown = debug_forms(&store);
+    shown.extend(debug_forms(&store.auth(SERVER).unwrap()));
+    shown.extend(debug_forms(&store.info().unwrap()));
     assert_hidden("Store", &shown, &[0x3c; 32]);
     assert_hidden("Store::auth", &shown, token.as_bytes());
 
@@ -110,7 +108,7 @@ fn a_store_and_its_lookups_print_no_secret() {
     let private = store.private_key(SERVER).unwrap();
     assert_hidden(
         "Store::private_key",
-        &debug_forms!(private),
+        &debug_forms(&private),
         &d.as_bytes()[..24],
     );
 
@@ -119,7 +117,7 @@ fn a_store_and_its_lookups_print_no_secret() {
         let keys = store.room_keys(SERVER, rid).unwrap();
         for k in room["keys"].as_array().unwrap() {
             let raw = URL_SAFE_NO_PAD.decode(k["k"].as_str().unwrap()).unwrap();
-            assert_hidden("Store::room_keys", &debug_forms!(keys), &raw);
+            assert_hidden("Store::room_keys", &debug_forms(&keys), &raw);
         }
     }
 
@@ -129,7 +127,7 @@ fn a_store_and_its_lookups_print_no_secret() {
         if body.len() >= 6 {
             assert_hidden(
                 &format!("Outcome of {id}"),
-                &debug_forms!(outcome),
+                &debug_forms(&outcome),
                 body.as_bytes(),
             );
         }
@@ -141,7 +139,7 @@ fn a_store_and_its_lookups_print_no_secret() {
         StoreError::DiskFull,
     ];
     for e in errors {
-        let mut shown = debug_forms!(e);
+        let mut shown = debug_forms(&e);
         shown.push(e.to_string());
         assert_hidden("StoreError", &shown, &[0x3c; 32]);
     }

@@ -101,7 +101,7 @@ fn layout(h: &Header) -> Result<(), StoreError> {
     if h.file_len < u64::from(PAGE_SIZE) {
         return Err(damaged("the file is shorter than one page"));
     }
-    if h.file_len % u64::from(PAGE_SIZE) != 0 {
+    if !h.file_len.is_multiple_of(u64::from(PAGE_SIZE)) {
         return Err(damaged("the file size is not a whole number of pages"));
     }
     Ok(())

@@ -203,7 +203,7 @@ fn reader(run: &Run, pushes: &[(String, Vec<u8>, String)]) -> Counts {
                 c.errors += 1;
             }
         }
-        if step % 10 != 0 {
+        if !step.is_multiple_of(10) {
             continue;
         }
         let Some(i) = last_ack(&run.acks) else {
