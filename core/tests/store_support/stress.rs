@@ -187,7 +187,8 @@ fn writer(run: &Run) -> Counts {
 }
 
 /// Decrypts the vector pushes and, every tenth step, looks up the newest
-/// acknowledged write over one read-only handle kept open throughout.
+/// acknowledged write, over one read-only `Store` that closes its
+/// connection every 25 steps and reopens it on the next call.
 fn reader(run: &Run, pushes: &[(String, Vec<u8>, String)]) -> Counts {
     let mut c = Counts::default();
     let store = Store::open(&run.db, &run.key, OpenMode::ReadOnly).unwrap();
@@ -200,6 +201,14 @@ fn reader(run: &Run, pushes: &[(String, Vec<u8>, String)]) -> Counts {
             Outcome::Failed(f) if f.detail.contains("busy") => c.busy += 1,
             outcome => {
                 eprintln!("reader: {id}: {}", outcome.status());
+                c.errors += 1;
+            }
+        }
+        if step.is_multiple_of(25) {
+            // As an extension does between pushes: the next call reopens,
+            // checking the header while the writer commits and checkpoints.
+            if let Err(e) = store.pause() {
+                eprintln!("reader: pause: {e}");
                 c.errors += 1;
             }
         }
