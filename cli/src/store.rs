@@ -64,7 +64,6 @@ impl Location {
                 std::fs::remove_file(&self.store)
                     .map_err(|e| format!("cannot replace {}: {e}", self.store.display()))?;
             }
-            create_private_file(&self.store)?;
         }
         Store::open(&self.store, &key, mode).map_err(|e| self.explain(e))
     }
@@ -183,21 +182,6 @@ fn create_private_dir(folder: &Path) -> Result<(), String> {
     builder
         .create(folder)
         .map_err(|e| format!("cannot create {}: {e}", folder.display()))
-}
-
-/// SQLite would create the file world-readable (0644), and its -wal and
-/// -shm files copy that mode; an empty file made here with 0600 is
-/// what SQLite then starts the new database in.
-fn create_private_file(path: &Path) -> Result<(), String> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(format!("cannot create {}: {e}", path.display())),
-    }
 }
 
 #[cfg(unix)]
