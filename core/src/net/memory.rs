@@ -13,7 +13,7 @@ fn lock(keyring: &Mutex<Keyring>) -> Result<MutexGuard<'_, Keyring>> {
     // A poisoned lock means a panic mid-update; refuse rather than guess.
     keyring
         .lock()
-        .map_err(|_| Error::Store("keyring lock poisoned".into()))
+        .map_err(|_| Error::Internal("keyring lock poisoned".into()))
 }
 
 impl KeyLookup for Mutex<Keyring> {

@@ -134,7 +134,14 @@ mod tests {
         let roots: Vec<_> = roots.iter().map(|n| der(n)).collect();
         let pins = parse_pins(&[String::from_utf8(test_tls(pin)).unwrap()]).unwrap();
         let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms;
-        chain_meets_pins(&certs[0], &certs[1..], &roots, &pins, algs.all, UnixTime::now())
+        chain_meets_pins(
+            &certs[0],
+            &certs[1..],
+            &roots,
+            &pins,
+            algs.all,
+            UnixTime::now(),
+        )
     }
 
     #[test]
@@ -143,9 +150,17 @@ mod tests {
         assert!(meets(&["server.pem"], &[], "server.pin"));
         assert!(meets(&["server.pem", "ca.pem"], &[], "ca.pin"));
         assert!(meets(&["server.pem"], &["ca.pem"], "ca.pin"));
-        assert!(meets(&["server.pem", "unrelated.pem"], &["ca.pem"], "ca.pin"));
+        assert!(meets(
+            &["server.pem", "unrelated.pem"],
+            &["ca.pem"],
+            "ca.pin"
+        ));
         // A certificate that signs nothing on the path meets no pin.
-        assert!(!meets(&["server.pem", "unrelated.pem"], &["ca.pem"], "unrelated.pin"));
+        assert!(!meets(
+            &["server.pem", "unrelated.pem"],
+            &["ca.pem"],
+            "unrelated.pin"
+        ));
         assert!(!meets(&["server.pem"], &["unrelated.pem"], "unrelated.pin"));
         // Nor does a CA that is neither sent nor an extra root.
         assert!(!meets(&["server.pem"], &[], "ca.pin"));

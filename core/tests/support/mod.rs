@@ -50,7 +50,8 @@ impl FakeServer {
     pub fn https_presenting(also: &[&str]) -> Self {
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let chain = std::env::temp_dir().join(format!("pushseal-chain-{}-{n}.pem", std::process::id()));
+        let chain =
+            std::env::temp_dir().join(format!("pushseal-chain-{}-{n}.pem", std::process::id()));
         let mut pem = std::fs::read_to_string(tls_file("server.pem")).unwrap();
         for name in also {
             pem.push_str(&std::fs::read_to_string(tls_file(name)).unwrap());
