@@ -35,8 +35,8 @@ impl AccountStore for Mutex<Keyring> {
         lock(self)?.import_subscriptions(server, subs)
     }
 
-    fn set_private_key(&self, server: &str, key: &UserPrivateKey) -> Result<()> {
-        lock(self)?.set_private_key(server, key.clone()).map(drop)
+    fn set_private_key(&self, server: &str, key: &UserPrivateKey) -> Result<ImportReport> {
+        lock(self)?.set_private_key(server, key.clone())
     }
 
     fn user_id(&self, server: &str) -> Result<Option<String>> {

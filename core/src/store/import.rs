@@ -10,7 +10,7 @@ use super::accounts::load_private_key;
 use super::error::StoreError;
 use super::Store;
 use crate::limits::MAX_KEYS_PER_ROOM;
-use crate::rocketchat::keyring::{unwrap_wrapped, wrapped_keys, WrappedEntry};
+use crate::rocketchat::keyring::{out_of_time, unwrap_wrapped, wrapped_keys, WrappedEntry};
 use crate::rocketchat::{ImportReport, KeysFile, RoomKeyEntry, SkippedKey, Subscription};
 use crate::secret::Password;
 use crate::server::normalize_server;
@@ -60,6 +60,8 @@ enum Step {
     Failed(SkippedKey),
     /// No private key yet.
     Pending,
+    /// The deadline came first: not unwrapped; a pending key stays pending.
+    Later,
 }
 
 impl Store {
@@ -152,11 +154,14 @@ impl Store {
             Ok((account_id, private_key, known))
         })?;
         // RSA, with no lock held: other processes keep reading and writing.
+        // Past a deadline (see `unwraps_until`) the rest waits, and what
+        // was unwrapped is still written.
         let steps: Vec<Step> = items
             .iter()
             .zip(known)
             .map(|(item, known)| match (known, &private_key) {
                 (Some(id), _) => Step::Known(id),
+                (None, Some(_)) if out_of_time() => Step::Later,
                 (None, Some(key)) => match unwrap_wrapped(key, &item.rid, &item.entry()) {
                     Ok(entry) => Step::New(entry),
                     Err(skipped) => Step::Failed(skipped),
@@ -210,6 +215,10 @@ fn apply(
 ) -> Result<(), StoreError> {
     let room_key_id = match step {
         Step::Pending => return add_pending(tx, account_id, item),
+        Step::Later => {
+            report.pending += 1;
+            return Ok(());
+        }
         Step::Failed(skipped) => {
             report.skipped.push(skipped);
             return Ok(());
