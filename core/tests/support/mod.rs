@@ -8,6 +8,8 @@
 mod fixtures;
 pub use fixtures::*;
 
+pub mod hostile;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
