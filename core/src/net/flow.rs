@@ -223,6 +223,11 @@ fn keys_to_try(sub: &Subscription, kid: Option<&str>) -> Vec<Subscription> {
     order
         .into_iter()
         .map(|w| Subscription {
+            // Field by field: the old-key list may be long.
+            rid: sub.rid.clone(),
+            room_type: sub.room_type.clone(),
+            name: sub.name.clone(),
+            fname: sub.fname.clone(),
             e2e_key: w.current.then(|| w.e2e_key.to_owned()),
             old_room_keys: if w.current {
                 Vec::new()
@@ -232,7 +237,6 @@ fn keys_to_try(sub: &Subscription, kid: Option<&str>) -> Vec<Subscription> {
                     e2e_key: w.e2e_key.to_owned(),
                 }]
             },
-            ..sub.clone()
         })
         .collect()
 }
@@ -266,4 +270,79 @@ pub(crate) fn failure(best: &Outcome, push: &Push, e: &Error) -> Outcome {
         fallback_title,
         fallback_body,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wrapped(prefix: &str) -> String {
+        format!("{prefix}{}", "A".repeat(344))
+    }
+
+    fn sub(current: &str, old: &[(&str, &str)]) -> Subscription {
+        Subscription {
+            rid: "r".into(),
+            room_type: Some("p".into()),
+            name: None,
+            fname: None,
+            e2e_key: Some(wrapped(current)),
+            old_room_keys: old
+                .iter()
+                .map(|(listed, prefix)| OldRoomKey {
+                    key_id: (*listed).into(),
+                    e2e_key: wrapped(prefix),
+                })
+                .collect(),
+        }
+    }
+
+    /// (current?, listed id, E2EKey prefix) of each one-key subscription.
+    fn order(s: &Subscription, kid: Option<&str>) -> Vec<(bool, String, String)> {
+        keys_to_try(s, kid)
+            .iter()
+            .map(|one| {
+                assert_eq!(one.e2e_key.is_some() as usize + one.old_room_keys.len(), 1);
+                let key = one
+                    .e2e_key
+                    .clone()
+                    .unwrap_or_else(|| one.old_room_keys[0].e2e_key.clone());
+                let listed = one.old_room_keys.first().map(|o| o.key_id.clone());
+                (
+                    one.e2e_key.is_some(),
+                    listed.unwrap_or_default(),
+                    key[..key.len() - 344].to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_the_named_key_then_the_current_one() {
+        let s = sub("cur", &[("old1", "x"), ("", "old2"), ("old3", "y")]);
+        let key = |c: bool, l: &str, p: &str| (c, l.to_owned(), p.to_owned());
+        // A listed id, an E2EKey prefix, the current key's prefix.
+        assert_eq!(
+            order(&s, Some("old1")),
+            [key(false, "old1", "x"), key(true, "", "cur")]
+        );
+        assert_eq!(
+            order(&s, Some("old2")),
+            [key(false, "", "old2"), key(true, "", "cur")]
+        );
+        assert_eq!(order(&s, Some("cur")), [key(true, "", "cur")]);
+        // A listed id hides the prefix; an unknown or absent id gets the current key.
+        assert_eq!(order(&s, Some("y")), [key(true, "", "cur")]);
+        assert_eq!(order(&s, Some("nope")), [key(true, "", "cur")]);
+        assert_eq!(order(&s, None), [key(true, "", "cur")]);
+    }
+
+    #[test]
+    fn a_reused_id_tries_the_current_key_first_and_stops_at_the_cap() {
+        let old: Vec<(&str, &str)> = vec![("", "same"); 200];
+        let s = sub("same", &old);
+        let keys = order(&s, Some("same"));
+        assert_eq!(keys.len(), 1 + crate::limits::MAX_KEYS_PER_ROOM);
+        assert!(keys[0].0 && keys[1..].iter().all(|k| !k.0));
+    }
 }
