@@ -4,18 +4,27 @@
 //! (push.get + decrypt), over http and TLS. Also the threads and peak
 //! memory the network layer costs the process.
 //!
+//! Then the key-fetch path of a push whose room key is missing, in the
+//! extension's read-only store: RSA unwraps per push (target 1) and time,
+//! with 1, 10 and 100 old keys in the room (100 is past the cap of 64).
+//!
 //! Run: `scripts/bench-deadline.sh` (or `cargo bench -p pushseal --bench net_deadline`).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pushseal::net::{ClientConfig, Deadline};
+use pushseal::net::{AccountStore, Client, ClientConfig, Deadline};
+use pushseal::rocketchat::rsa_unwraps;
+use pushseal::store::{OpenMode, Store, StoreKey};
+use pushseal::SecretString;
 use support::*;
 
 const STALL_RUNS: usize = 20;
 const ROUND_TRIPS: usize = 200;
+const KEY_FETCHES: usize = 50;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() - 1) as f64 * p).round() as usize;
@@ -100,6 +109,49 @@ fn round_trip(tls: bool) {
     );
 }
 
+/// A push whose room key the read-only store lacks: subscriptions.getOne,
+/// the unwrap of the key the message names, decryption.
+fn key_fetch(old_keys: usize) {
+    let v = vectors();
+    let dir = std::env::temp_dir().join(format!("pushseal-bench-keyfetch-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut room = hostile::room_with_old_keys(&v, old_keys);
+    let old = room["subscription"]["oldRoomKeys"].as_array_mut().unwrap();
+    old.truncate(old_keys);
+    let server = hostile::server(&hostile::fixtures(&v, vec![room], &dir));
+    let key = StoreKey::generate();
+    let app = Store::open(dir.join("store.db"), &key, OpenMode::ReadWrite).unwrap();
+    app.set_account(&server.url, &device_user_id(&v)).unwrap();
+    app.set_auth_token(&server.url, SecretString::from(TOKEN))
+        .unwrap();
+    app.set_private_key(&server.url, &device_key(&v)).unwrap();
+    app.close().unwrap();
+    let nse = Store::open(dir.join("store.db"), &key, OpenMode::ReadOnly).unwrap();
+    let client = Client::new(
+        ClientConfig::default(),
+        Arc::new(nse) as Arc<dyn AccountStore>,
+    )
+    .unwrap();
+    let bytes = with_host(&push(&v, "p01-apns-rc.v2-gcm-m01")["payload"], &server.url);
+    let mut samples = Vec::new();
+    let before = rsa_unwraps();
+    for _ in 0..KEY_FETCHES {
+        let started = Instant::now();
+        let out =
+            client.fetch_and_decrypt_blocking(&bytes, Deadline::after(Duration::from_secs(10)));
+        assert_eq!(out.outcome.status(), "decrypted");
+        assert!(out.room_key_fetched);
+        samples.push(started.elapsed());
+    }
+    let per_push = (rsa_unwraps() - before) as f64 / KEY_FETCHES as f64;
+    report(
+        &format!("key fetch, read-only store, {old_keys:>3} old keys: {per_push:.2} unwraps/push"),
+        samples,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn main() {
     // `cargo test --benches` runs benches as tests: nothing to check here.
     if std::env::args().any(|a| a == "--list" || a == "--test") {
@@ -111,6 +163,9 @@ fn main() {
     round_trip(true);
     overshoot(Duration::from_millis(1000));
     overshoot(Duration::from_millis(250));
+    for old_keys in [1, 10, 100] {
+        key_fetch(old_keys);
+    }
     println!(
         "threads before the first fetch: {}",
         threads_before.unwrap_or_else(|| "?".into())

@@ -3,9 +3,12 @@
 
 use thiserror::Error;
 
+use crate::store::StoreError;
+
 /// Everything that can go wrong inside the core. Messages carry no secrets:
 /// no key material, no plaintext, no ciphertext.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Error {
     #[error("malformed payload: {0}")]
     MalformedPayload(String),
@@ -33,8 +36,9 @@ pub enum Error {
     BadPrivateKey(String),
     #[error("bad room key: {0}")]
     BadRoomKey(String),
+    /// A key-store failure, with its kind kept so hosts can react to it.
     #[error("key store: {0}")]
-    Store(String),
+    Store(#[source] StoreError),
     #[error("not logged in to {0}: no auth token stored")]
     NotLoggedIn(String),
     #[error("unauthorized: {0}")]
@@ -51,6 +55,9 @@ pub enum Error {
     Server { status: u16, message: String },
     #[error("bad response: {0}")]
     BadResponse(String),
+    /// A bug in pushseal: a panic on the network thread, a poisoned lock.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

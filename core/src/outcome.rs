@@ -100,6 +100,7 @@ pub struct Notification {
 
 /// Why a message has to be fetched from the server first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FetchReason {
     /// The push carries only the message id (privacy mode).
     IdOnly,
@@ -130,6 +131,7 @@ pub struct FetchRequest {
 
 /// Why decryption failed. Stable, with snake_case names for JSON and logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FailureReason {
     /// The push or message could not be read at all.
     MalformedPayload,
@@ -167,6 +169,8 @@ pub enum FailureReason {
     ServerError,
     /// The server answered, but not with what Rocket.Chat sends.
     BadResponse,
+    /// A bug in pushseal (a panic on the network thread); please report it.
+    Internal,
 }
 
 impl FailureReason {
@@ -190,6 +194,7 @@ impl FailureReason {
             Self::Timeout => "timeout",
             Self::ServerError => "server_error",
             Self::BadResponse => "bad_response",
+            Self::Internal => "internal",
         }
     }
 }
@@ -217,6 +222,7 @@ impl From<&Error> for FailureReason {
             Error::Timeout(_) => Self::Timeout,
             Error::Server { .. } => Self::ServerError,
             Error::BadResponse(_) => Self::BadResponse,
+            Error::Internal(_) => Self::Internal,
         }
     }
 }

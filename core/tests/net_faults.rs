@@ -112,12 +112,18 @@ fn an_oversized_body_is_cut_off() {
 #[test]
 fn a_stalled_server_cannot_make_decrypt_overrun_its_deadline() {
     let server = FakeServer::http(&["--fault", "stall"]);
+    let v = vectors();
+    let client = client(store(&v, &server.url, |_| true), test_config());
+    let push = id_only_push(&server.url, "any");
+    let budget = Duration::from_millis(1500);
+    // The clock starts once the store (RSA included) and client are set up.
     let started = Instant::now();
-    let out = fetch(&server, "any", Duration::from_millis(1500));
+    let out = client.fetch_and_decrypt_blocking(&push, Deadline::after(budget));
     let took = started.elapsed();
     assert_placeholder(failed(&out), FailureReason::Timeout);
-    // Loose bound: the exact overshoot is measured by scripts/bench-deadline.sh.
-    assert!(took < Duration::from_millis(3000), "took {took:?}");
+    // Loose bound for a loaded 2-core machine: the exact overshoot is
+    // measured by scripts/bench-deadline.sh.
+    assert!(took < budget + Duration::from_secs(3), "took {took:?}");
 }
 
 #[test]

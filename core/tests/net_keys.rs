@@ -157,14 +157,14 @@ fn key_operations_fail_typed() {
         Err(Error::Unauthorized(_))
     ));
     server.control(serde_json::json!({"mode": "stall"}));
+    let budget = Duration::from_millis(700);
     let started = std::time::Instant::now();
-    let r = client.fetch_room_key_blocking(
-        &server.url,
-        "GrpProjectX0000a1",
-        Deadline::after(Duration::from_millis(700)),
-    );
+    let r =
+        client.fetch_room_key_blocking(&server.url, "GrpProjectX0000a1", Deadline::after(budget));
     assert!(matches!(r, Err(Error::Timeout(_))), "{r:?}");
-    assert!(started.elapsed() < Duration::from_secs(3));
+    // Loose bound for a loaded 2-core machine.
+    let took = started.elapsed();
+    assert!(took < budget + Duration::from_secs(3), "took {took:?}");
     let unknown = client.sync_blocking("https://not-logged-in.example.org", deadline());
     assert!(
         matches!(

@@ -90,6 +90,42 @@ fn a_matching_pin_of_the_leaf_or_the_ca_is_accepted() {
     );
 }
 
+/// An attacker with a trusted chain but without the pinned key appends a
+/// certificate that carries the pinned key: that certificate is not in the
+/// validated chain, so the pin is not met.
+#[test]
+fn an_appended_certificate_with_the_pinned_key_does_not_satisfy_the_pin() {
+    let server = FakeServer::https_presenting(&["unrelated.pem"]);
+    let detail = tls_failure(&fetch(&server, with_ca(&[&read("unrelated.pin")])));
+    assert!(detail.contains("pin"), "{detail}");
+    // Sending the CA as well changes nothing.
+    let server = FakeServer::https_presenting(&["unrelated.pem", "ca.pem"]);
+    let detail = tls_failure(&fetch(&server, with_ca(&[&read("unrelated.pin")])));
+    assert!(detail.contains("pin"), "{detail}");
+}
+
+/// Extra certificates after the chain, in any order, do not hide a pin
+/// that the validated chain does carry.
+#[test]
+fn a_legitimate_pin_passes_whatever_extra_certificates_come_along() {
+    for also in [
+        &["unrelated.pem"][..],
+        &["ca.pem", "unrelated.pem"],
+        &["unrelated.pem", "ca.pem"],
+    ] {
+        let server = FakeServer::https_presenting(also);
+        for pin in [read("server.pin"), read("ca.pin")] {
+            let out = fetch(&server, with_ca(&[&pin]));
+            assert_eq!(
+                out.outcome.status(),
+                "decrypted",
+                "presenting {also:?}, pin {pin}: {:?}",
+                out.outcome
+            );
+        }
+    }
+}
+
 #[test]
 fn a_pin_mismatch_fails_even_with_a_trusted_chain() {
     let server = FakeServer::https(&[]);

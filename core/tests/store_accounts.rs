@@ -247,7 +247,7 @@ fn keys_files_import_with_password_or_jwk() {
         if password.is_some() {
             assert_eq!(
                 result.unwrap_err(),
-                StoreError::Invalid(Error::WrongPassword)
+                StoreError::Invalid(Box::new(Error::WrongPassword))
             );
             assert!(
                 store.info().unwrap().is_empty(),

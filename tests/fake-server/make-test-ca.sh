@@ -32,9 +32,16 @@ openssl x509 -req -in "$tmp/server.csr" -CA "$out/ca.pem" -CAkey "$tmp/ca.key" \
   -CAcreateserial -CAserial "$tmp/ca.srl" -out "$out/server.pem" -days "$days" -sha256 \
   -extfile "$tmp/server.ext"
 
+# A self-signed certificate unrelated to the chain above: the pin tests pin
+# its key and have the server append it, which must not satisfy the pin.
+openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+  -keyout "$tmp/unrelated.key" -out "$out/unrelated.pem" -days "$days" -sha256 \
+  -subj "/O=pushseal tests/CN=unrelated pinned key (TEST ONLY)"
+
 # SPKI SHA-256 pins, base64, computed by openssl (tests compare against them).
 pin() { openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64; }
 pin "$out/server.pem" > "$out/server.pin"
 pin "$out/ca.pem" > "$out/ca.pin"
+pin "$out/unrelated.pem" > "$out/unrelated.pin"
 chmod 644 "$out"/*
-echo "wrote $out/: ca.pem server.pem server.key server.pin ca.pin (TEST ONLY)"
+echo "wrote $out/: ca.pem server.pem server.key server.pin ca.pin unrelated.pem unrelated.pin (TEST ONLY)"

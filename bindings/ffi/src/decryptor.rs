@@ -160,7 +160,7 @@ impl Decryptor {
 }
 
 impl Decryptor {
-    /// The core reports a read-only store only as text; say it typed.
+    /// Refuses a write on a read-only store before any network or RSA work.
     fn writable(&self) -> Result<(), PushsealError> {
         match self.store.mode() {
             OpenMode::ReadWrite => Ok(()),

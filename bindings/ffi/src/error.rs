@@ -9,6 +9,7 @@ use pushseal::Error;
 /// of `PushsealException`; in Swift a case of `PushsealError`.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 #[uniffi(flat_error)]
+#[non_exhaustive]
 pub enum PushsealError {
     /// The store key does not open this store: ask the Keychain/Keystore again.
     #[error("wrong store key")]
@@ -71,6 +72,9 @@ pub enum PushsealError {
     Internal(String),
 }
 
+/// The one place a store failure becomes a host error, whether it comes
+/// from a store call or through the core's [`Error::Store`]. Only the kind
+/// decides, never the text.
 impl From<StoreError> for PushsealError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -82,14 +86,10 @@ impl From<StoreError> for PushsealError {
             StoreError::ReadOnly => Self::StoreReadOnly,
             StoreError::InvalidKey(_) => Self::InvalidInput(e.to_string()),
             StoreError::UnknownAccount(server) => Self::UnknownAccount(server),
-            StoreError::Invalid(inner) => inner.into(),
-            StoreError::Unreadable(_)
-            | StoreError::Corrupt(_)
-            | StoreError::DiskFull
-            | StoreError::SchemaTooNew { .. }
-            | StoreError::NotMigrated { .. }
-            | StoreError::Migration { .. }
-            | StoreError::Sqlite { .. } => Self::StoreUnusable(e.to_string()),
+            StoreError::Invalid(inner) => (*inner).into(),
+            // Damage, schemas, SQLite failures, and kinds added later: the
+            // store cannot be used as it is.
+            _ => Self::StoreUnusable(e.to_string()),
         }
     }
 }
@@ -98,6 +98,7 @@ impl From<Error> for PushsealError {
     fn from(e: Error) -> Self {
         let text = e.to_string();
         match e {
+            Error::Store(store) => store.into(),
             Error::WrongPassword => Self::WrongPassword,
             Error::NoPrivateKey => Self::NoPrivateKey(text),
             Error::UnknownServer(server) => Self::UnknownAccount(server),
@@ -108,8 +109,6 @@ impl From<Error> for PushsealError {
             Error::Tls(_) => Self::Tls(text),
             Error::Timeout(_) => Self::Timeout(text),
             Error::Server { .. } | Error::BadResponse(_) => Self::Server(text),
-            // The network layer reports store failures as text only.
-            Error::Store(_) => Self::StoreUnusable(text),
             Error::MalformedPayload(_)
             | Error::TooLarge { .. }
             | Error::BadCiphertext(_)
@@ -119,6 +118,8 @@ impl From<Error> for PushsealError {
             | Error::UnsupportedAlgorithm(_)
             | Error::BadPrivateKey(_)
             | Error::BadRoomKey(_) => Self::InvalidInput(text),
+            // A panic, or a kind this binding does not know yet.
+            _ => Self::Internal(text),
         }
     }
 }
@@ -127,48 +128,149 @@ impl From<Error> for PushsealError {
 mod tests {
     use super::*;
 
+    /// Whether a host error is the expected one.
+    type Want = fn(&PushsealError) -> bool;
+
+    /// Every store kind, straight from a store call and through the core's
+    /// `Error::Store` (as key syncs and fetches report it), maps the same.
     #[test]
-    fn store_errors_keep_their_kind() {
-        assert!(matches!(
-            PushsealError::from(StoreError::WrongKey),
-            PushsealError::WrongKey
-        ));
-        assert!(matches!(
-            PushsealError::from(StoreError::ReadOnly),
-            PushsealError::StoreReadOnly
-        ));
-        assert!(matches!(
-            PushsealError::from(StoreError::Busy),
-            PushsealError::StoreBusy(_)
-        ));
-        assert!(matches!(
-            PushsealError::from(StoreError::Invalid(Error::WrongPassword)),
-            PushsealError::WrongPassword
-        ));
-        assert!(matches!(
-            PushsealError::from(StoreError::SchemaTooNew { found: 9, supported: 1 }),
-            PushsealError::StoreUnusable(m) if m.contains("schema 9")
-        ));
+    fn store_errors_keep_their_kind_by_either_route() {
+        use PushsealError as P;
+        let cases: Vec<(StoreError, Want)> = vec![
+            (StoreError::WrongKey, |p| matches!(p, P::WrongKey)),
+            (StoreError::NotFound, |p| matches!(p, P::StoreNotFound)),
+            (StoreError::Locked, |p| matches!(p, P::StoreLocked)),
+            (StoreError::Busy, |p| matches!(p, P::StoreBusy(_))),
+            (StoreError::Conflict("x"), |p| matches!(p, P::StoreBusy(_))),
+            (StoreError::Closed, |p| matches!(p, P::StoreClosed)),
+            (StoreError::ReadOnly, |p| matches!(p, P::StoreReadOnly)),
+            (StoreError::InvalidKey("short"), |p| {
+                matches!(p, P::InvalidInput(_))
+            }),
+            (
+                StoreError::UnknownAccount("https://a.example".into()),
+                |p| matches!(p, P::UnknownAccount(s) if s == "https://a.example"),
+            ),
+            (StoreError::from(Error::WrongPassword), |p| {
+                matches!(p, P::WrongPassword)
+            }),
+            (StoreError::Unreadable("io".into()), |p| {
+                matches!(p, P::StoreUnusable(_))
+            }),
+            (
+                StoreError::Corrupt("damage".into()),
+                |p| matches!(p, P::StoreUnusable(m) if m.contains("damage")),
+            ),
+            (
+                StoreError::SchemaTooNew {
+                    found: 9,
+                    supported: 1,
+                },
+                |p| matches!(p, P::StoreUnusable(m) if m.contains("schema 9")),
+            ),
+            (
+                StoreError::NotMigrated {
+                    found: 1,
+                    supported: 2,
+                },
+                |p| matches!(p, P::StoreUnusable(_)),
+            ),
+            (
+                StoreError::Migration {
+                    version: 2,
+                    detail: "x".into(),
+                },
+                |p| matches!(p, P::StoreUnusable(_)),
+            ),
+            (
+                StoreError::Sqlite {
+                    code: 13,
+                    message: "full".into(),
+                },
+                |p| matches!(p, P::StoreUnusable(_)),
+            ),
+        ];
+        for (store, want) in cases {
+            let direct = PushsealError::from(store.clone());
+            assert!(want(&direct), "{store:?} became {direct:?}");
+            let via_core = PushsealError::from(Error::from(store.clone()));
+            assert!(want(&via_core), "{store:?} via Error became {via_core:?}");
+        }
     }
 
     #[test]
     fn core_errors_map_to_what_a_host_can_do() {
+        use PushsealError as P;
         let server = "https://chat.example.org".to_owned();
-        assert!(matches!(
-            PushsealError::from(Error::NotLoggedIn(server.clone())),
-            PushsealError::NotLoggedIn(s) if s == server
-        ));
-        assert!(matches!(
-            PushsealError::from(Error::Timeout("x".into())),
-            PushsealError::Timeout(_)
-        ));
-        assert!(matches!(
-            PushsealError::from(Error::Server { status: 503, message: "down".into() }),
-            PushsealError::Server(m) if m.contains("503")
-        ));
-        assert!(matches!(
-            PushsealError::from(Error::BadPadding),
-            PushsealError::InvalidInput(_)
-        ));
+        let cases: Vec<(Error, Want)> = vec![
+            (Error::WrongPassword, |p| matches!(p, P::WrongPassword)),
+            (Error::NoPrivateKey, |p| matches!(p, P::NoPrivateKey(_))),
+            (
+                Error::UnknownServer(server.clone()),
+                |p| matches!(p, P::UnknownAccount(s) if s == "https://chat.example.org"),
+            ),
+            (
+                Error::NotLoggedIn(server.clone()),
+                |p| matches!(p, P::NotLoggedIn(s) if s == "https://chat.example.org"),
+            ),
+            (Error::Unauthorized("x".into()), |p| {
+                matches!(p, P::Unauthorized(_))
+            }),
+            (Error::NotFound("x".into()), |p| matches!(p, P::NotFound(_))),
+            (
+                Error::NoRoomKey {
+                    rid: "r".into(),
+                    kid: "k".into(),
+                },
+                |p| matches!(p, P::NotFound(_)),
+            ),
+            (Error::Network("x".into()), |p| matches!(p, P::Network(_))),
+            (Error::Tls("x".into()), |p| matches!(p, P::Tls(_))),
+            (Error::Timeout("x".into()), |p| matches!(p, P::Timeout(_))),
+            (
+                Error::Server {
+                    status: 503,
+                    message: "down".into(),
+                },
+                |p| matches!(p, P::Server(m) if m.contains("503")),
+            ),
+            (Error::BadResponse("x".into()), |p| {
+                matches!(p, P::Server(_))
+            }),
+            (Error::Internal("panic".into()), |p| {
+                matches!(p, P::Internal(_))
+            }),
+            (Error::Store(StoreError::Busy), |p| {
+                matches!(p, P::StoreBusy(_))
+            }),
+            (Error::Store(StoreError::ReadOnly), |p| {
+                matches!(p, P::StoreReadOnly)
+            }),
+        ];
+        for (core, want) in cases {
+            let text = core.to_string();
+            let ours = PushsealError::from(core);
+            assert!(want(&ours), "{text} became {ours:?}");
+        }
+        for input in [
+            Error::MalformedPayload("x".into()),
+            Error::TooLarge {
+                what: "push",
+                limit: 1,
+            },
+            Error::BadCiphertext("x".into()),
+            Error::BadAuthTag,
+            Error::BadPadding,
+            Error::BadPlaintext("x".into()),
+            Error::UnsupportedAlgorithm("x".into()),
+            Error::BadPrivateKey("x".into()),
+            Error::BadRoomKey("x".into()),
+        ] {
+            let text = input.to_string();
+            assert!(
+                matches!(PushsealError::from(input), P::InvalidInput(ref m) if *m == text),
+                "{text}"
+            );
+        }
     }
 }

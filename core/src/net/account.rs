@@ -40,10 +40,15 @@ impl fmt::Debug for Credentials {
 pub trait AccountStore: KeyLookup + Send + Sync {
     /// The stored login for `server`, or `None` before logging in.
     fn credentials(&self, server: &str) -> Result<Option<Credentials>>;
+    /// Whether the store may be written; asked before any network or RSA
+    /// work that would end in a write. An extension's store is read-only.
+    fn writable(&self) -> bool {
+        true
+    }
     /// Unwraps and stores the room keys of `subs` (current and old).
     fn import_subscriptions(&self, server: &str, subs: &[Subscription]) -> Result<ImportReport>;
-    /// Stores the unlocked private key (and unwraps rooms waiting for it).
-    fn set_private_key(&self, server: &str, key: &UserPrivateKey) -> Result<()>;
+    /// Stores the unlocked private key and unwraps rooms waiting for it.
+    fn set_private_key(&self, server: &str, key: &UserPrivateKey) -> Result<ImportReport>;
     /// The account's user id, the v1 private-key salt.
     fn user_id(&self, server: &str) -> Result<Option<String>>;
     /// The unlocked private key, so a room key fetched for one push can be

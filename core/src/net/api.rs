@@ -41,10 +41,20 @@ pub(crate) struct SubscriptionList {
 }
 
 /// `e2e.fetchMyKeys`: `private_key` is absent when the user has no keys.
-#[derive(Debug)]
 pub(crate) struct MyKeys {
     /// Still encrypted with the E2E password (spec §4).
     pub private_key: Option<Zeroizing<String>>,
+}
+
+/// The encrypted key is a password-guessing target: say only whether it
+/// is there.
+impl std::fmt::Debug for MyKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = self.private_key.as_ref().map(|_| "<redacted>");
+        f.debug_struct("MyKeys")
+            .field("private_key", &shown)
+            .finish()
+    }
 }
 
 /// The endpoints, bound to one server and login.
@@ -297,5 +307,18 @@ mod tests {
             (1, 1, 1)
         );
         assert!(parse_subscriptions(br#"{"update":[]}"#).is_err());
+    }
+
+    #[test]
+    fn my_keys_debug_hides_the_encrypted_key() {
+        let keys = MyKeys {
+            private_key: Some(Zeroizing::new("SECRETBLOB-{\"$binary\":\"abc\"}".into())),
+        };
+        let shown = format!("{keys:?} {keys:#?}");
+        assert!(!shown.contains("SECRETBLOB"), "{shown}");
+        assert!(!shown.contains("abc"), "{shown}");
+        assert!(shown.contains("redacted"), "{shown}");
+        let none = format!("{:?}", MyKeys { private_key: None });
+        assert!(none.contains("None"), "{none}");
     }
 }

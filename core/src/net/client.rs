@@ -8,6 +8,7 @@ use super::api::Api;
 use super::config::ClientConfig;
 use super::deadline::Deadline;
 use super::flow::{self, Offline};
+use super::rsa::{self, off_poll};
 use super::runtime;
 use super::tls::Trust;
 use super::transport::Transport;
@@ -16,6 +17,7 @@ use crate::outcome::Outcome;
 use crate::rocketchat::{ImportReport, UserPrivateKey};
 use crate::secret::Password;
 use crate::server::normalize_server;
+use crate::store::StoreError;
 
 /// The result of [`Client::fetch_and_decrypt`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +97,21 @@ impl Client {
 
     pub(crate) fn store(&self) -> &dyn AccountStore {
         &*self.inner.store
+    }
+
+    /// The store, to hand to RSA work on a blocking thread.
+    pub(crate) fn shared_store(&self) -> Arc<dyn AccountStore> {
+        self.inner.store.clone()
+    }
+
+    /// Refuses work that would end in a write to a read-only store, before
+    /// any request or RSA.
+    fn writable(&self) -> Result<()> {
+        if self.store().writable() {
+            Ok(())
+        } else {
+            Err(Error::Store(StoreError::ReadOnly))
+        }
     }
 
     /// The endpoints of `server` (normalised), with its stored login.
@@ -216,6 +233,7 @@ impl Client {
         password: &Password,
         deadline: Deadline,
     ) -> Result<()> {
+        self.writable()?;
         let api = self.api(server)?;
         let keys = within(deadline, api.my_keys(deadline)).await?;
         let stored = keys
@@ -225,11 +243,19 @@ impl Client {
             Some(id) => id,
             None => return Err(Error::UnknownServer(server.to_owned())),
         };
-        let key = UserPrivateKey::unlock(&stored, &user_id, password)?;
-        self.store().set_private_key(server, &key)
+        // PBKDF2 is CPU work too: off the poll, and given up at the deadline.
+        let password = password.clone();
+        let unlock = off_poll(deadline, move || {
+            UserPrivateKey::unlock(&stored, &user_id, &password)
+        });
+        let key = within(deadline, async { unlock.await? }).await?;
+        let (store, server) = (self.shared_store(), server.to_owned());
+        let report = off_poll(deadline, move || store.set_private_key(&server, &key)).await??;
+        rsa::finished(report, "after storing the private key").map(drop)
     }
 
     async fn sync_inner(&self, server: &str, deadline: Deadline) -> Result<SyncReport> {
+        self.writable()?;
         let api = self.api(server)?;
         let list = within(deadline, api.subscriptions(deadline)).await?;
         let subscriptions = list.update.len();
@@ -238,10 +264,16 @@ impl Client {
             .into_iter()
             .filter(|s| s.e2e_key.is_some() || !s.old_room_keys.is_empty())
             .collect();
-        let import = self.store().import_subscriptions(server, &encrypted)?;
+        let encrypted_rooms = encrypted.len();
+        let (store, owned) = (self.shared_store(), server.to_owned());
+        let import = off_poll(deadline, move || {
+            store.import_subscriptions(&owned, &encrypted)
+        })
+        .await??;
+        let import = rsa::finished(import, "during the key sync")?;
         Ok(SyncReport {
             subscriptions,
-            encrypted_rooms: encrypted.len(),
+            encrypted_rooms,
             unreadable: list.unreadable,
             removed: list.removed,
             import,
@@ -254,11 +286,17 @@ impl Client {
         rid: &str,
         deadline: Deadline,
     ) -> Result<ImportReport> {
+        self.writable()?;
         let api = self.api(server)?;
         let subscription = within(deadline, api.subscription(rid, deadline))
             .await?
             .ok_or_else(|| Error::NotFound(format!("not subscribed to room {rid}")))?;
-        self.store().import_subscriptions(server, &[subscription])
+        let (store, server) = (self.shared_store(), server.to_owned());
+        let report = off_poll(deadline, move || {
+            store.import_subscriptions(&server, &[subscription])
+        })
+        .await??;
+        rsa::finished(report, "while importing the room key")
     }
 }
 

@@ -13,7 +13,7 @@ fn lock(keyring: &Mutex<Keyring>) -> Result<MutexGuard<'_, Keyring>> {
     // A poisoned lock means a panic mid-update; refuse rather than guess.
     keyring
         .lock()
-        .map_err(|_| Error::Store("keyring lock poisoned".into()))
+        .map_err(|_| Error::Internal("keyring lock poisoned".into()))
 }
 
 impl KeyLookup for Mutex<Keyring> {
@@ -35,8 +35,8 @@ impl AccountStore for Mutex<Keyring> {
         lock(self)?.import_subscriptions(server, subs)
     }
 
-    fn set_private_key(&self, server: &str, key: &UserPrivateKey) -> Result<()> {
-        lock(self)?.set_private_key(server, key.clone()).map(drop)
+    fn set_private_key(&self, server: &str, key: &UserPrivateKey) -> Result<ImportReport> {
+        lock(self)?.set_private_key(server, key.clone())
     }
 
     fn user_id(&self, server: &str) -> Result<Option<String>> {

@@ -18,6 +18,7 @@ mod memory;
 mod overlay;
 mod pin;
 mod retry;
+mod rsa;
 mod runtime;
 mod status;
 mod store_impl;

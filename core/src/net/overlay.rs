@@ -2,8 +2,8 @@
 //! store may not keep them (the extension opens it read-only).
 
 use crate::error::Result;
-use crate::rocketchat::keyring::{merge_room_keys, unwrap_subscription};
-use crate::rocketchat::{KeyLookup, RoomKeyEntry, Subscription, UserPrivateKey};
+use crate::rocketchat::keyring::merge_room_keys;
+use crate::rocketchat::{KeyLookup, RoomKeyEntry};
 
 pub(crate) struct Overlay<'a> {
     store: &'a dyn KeyLookup,
@@ -13,20 +13,19 @@ pub(crate) struct Overlay<'a> {
 }
 
 impl<'a> Overlay<'a> {
-    /// Unwraps `sub`'s keys in memory; `None` when none unwraps.
+    /// Lays `keys`, unwrapped for one push, over room `rid`'s stored keys.
     pub fn new(
         store: &'a dyn KeyLookup,
         server: &'a str,
-        key: &UserPrivateKey,
-        sub: &Subscription,
-    ) -> Option<Self> {
-        let (keys, _skipped) = unwrap_subscription(key, sub);
-        (!keys.is_empty()).then(|| Self {
+        rid: &str,
+        keys: Vec<RoomKeyEntry>,
+    ) -> Self {
+        Self {
             store,
             server,
-            rid: sub.rid.clone(),
+            rid: rid.to_owned(),
             keys,
-        })
+        }
     }
 }
 

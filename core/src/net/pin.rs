@@ -5,7 +5,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use rustls::pki_types::CertificateDer;
+use rustls::pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -32,18 +32,47 @@ pub(crate) fn pin_of(cert: &CertificateDer<'_>) -> Option<Pin> {
     Some(Sha256::digest(parsed.subject_public_key_info().as_ref()).into())
 }
 
-/// The pin of the root among `roots` whose subject issued `cert`.
-pub(crate) fn issuer_pin(cert: &CertificateDer<'_>, roots: &[CertificateDer<'_>]) -> Option<Pin> {
-    let issuer = webpki::EndEntityCert::try_from(cert)
-        .ok()?
-        .issuer()
-        .to_vec();
-    roots
+/// Whether the server's key is vouched for by a pinned key: the leaf's own
+/// key is pinned, or webpki builds a path of valid signatures from the leaf,
+/// through the presented intermediates, to a certificate whose key is
+/// pinned (a presented one or one of the extra roots). The pins are thus
+/// met only by keys on a validated chain: a certificate that is merely
+/// sent along signs nothing on the path, so it cannot satisfy a pin, and
+/// extra certificates in any order do not hide one that does.
+pub(crate) fn chain_meets_pins(
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    extra_roots: &[CertificateDer<'_>],
+    pins: &[Pin],
+    algs: &[&dyn SignatureVerificationAlgorithm],
+    now: UnixTime,
+) -> bool {
+    let pinned = |c: &CertificateDer<'_>| pin_of(c).is_some_and(|p| pins.contains(&p));
+    if pinned(end_entity) {
+        return true;
+    }
+    let anchors: Vec<_> = intermediates
         .iter()
-        .find(|r| {
-            webpki::EndEntityCert::try_from(*r).is_ok_and(|r| r.subject() == issuer.as_slice())
-        })
-        .and_then(pin_of)
+        .chain(extra_roots)
+        .filter(|c| pinned(c))
+        .filter_map(|c| webpki::anchor_from_trusted_cert(c).ok())
+        .collect();
+    if anchors.is_empty() {
+        return false;
+    }
+    let Ok(leaf) = webpki::EndEntityCert::try_from(end_entity) else {
+        return false;
+    };
+    leaf.verify_for_usage(
+        algs,
+        &anchors,
+        intermediates,
+        now,
+        webpki::KeyUsage::server_auth(),
+        None,
+        None,
+    )
+    .is_ok()
 }
 
 /// The base64 pin of a certificate given as PEM or DER, to put in
@@ -95,16 +124,46 @@ mod tests {
         }
     }
 
-    #[test]
-    fn issuer_is_found_among_roots_by_name() {
+    fn der(name: &str) -> CertificateDer<'static> {
         use rustls::pki_types::pem::PemObject;
-        let server = CertificateDer::from_pem_slice(&test_tls("server.pem")).unwrap();
-        let ca = CertificateDer::from_pem_slice(&test_tls("ca.pem")).unwrap();
-        assert_eq!(
-            issuer_pin(&server, &[server.clone(), ca.clone()]),
-            pin_of(&ca)
-        );
-        assert_eq!(issuer_pin(&server, std::slice::from_ref(&server)), None);
+        CertificateDer::from_pem_slice(&test_tls(name)).unwrap()
+    }
+
+    fn meets(presented: &[&str], roots: &[&str], pin: &str) -> bool {
+        let certs: Vec<_> = presented.iter().map(|n| der(n)).collect();
+        let roots: Vec<_> = roots.iter().map(|n| der(n)).collect();
+        let pins = parse_pins(&[String::from_utf8(test_tls(pin)).unwrap()]).unwrap();
+        let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms;
+        chain_meets_pins(
+            &certs[0],
+            &certs[1..],
+            &roots,
+            &pins,
+            algs.all,
+            UnixTime::now(),
+        )
+    }
+
+    #[test]
+    fn pins_are_met_only_on_a_signed_path() {
+        // The leaf, the CA sent along, the CA among the extra roots.
+        assert!(meets(&["server.pem"], &[], "server.pin"));
+        assert!(meets(&["server.pem", "ca.pem"], &[], "ca.pin"));
+        assert!(meets(&["server.pem"], &["ca.pem"], "ca.pin"));
+        assert!(meets(
+            &["server.pem", "unrelated.pem"],
+            &["ca.pem"],
+            "ca.pin"
+        ));
+        // A certificate that signs nothing on the path meets no pin.
+        assert!(!meets(
+            &["server.pem", "unrelated.pem"],
+            &["ca.pem"],
+            "unrelated.pin"
+        ));
+        assert!(!meets(&["server.pem"], &["unrelated.pem"], "unrelated.pin"));
+        // Nor does a CA that is neither sent nor an extra root.
+        assert!(!meets(&["server.pem"], &[], "ca.pin"));
     }
 
     #[test]

@@ -53,7 +53,7 @@ where
             .spawn_scoped(scope, || rt.block_on(future))
             .map_err(|e| Error::Network(format!("cannot start a network thread: {e}")))?
             .join()
-            .map_err(|_| Error::Network("the network thread failed".into()))
+            .map_err(|_| Error::Internal("the network thread panicked".into()))
     })
 }
 
@@ -86,12 +86,38 @@ where
             })
         })
         .map_err(|e| Error::Network(format!("cannot start a network thread: {e}")))?;
+    // The thread sends unless the future panicked (the caller is still
+    // waiting here, so it did not give up).
     rx.await
-        .map_err(|_| Error::Network("the network thread stopped".into()))
+        .map_err(|_| Error::Internal("the network thread panicked".into()))
 }
 
 fn helper() -> std::thread::Builder {
     std::thread::Builder::new()
         .name("pushseal-net".into())
         .stack_size(STACK_BYTES)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller() -> tokio::runtime::Runtime {
+        Builder::new_current_thread().build().unwrap()
+    }
+
+    #[test]
+    fn a_panic_on_the_network_thread_is_internal() {
+        let out = caller().block_on(run(async { panic!("test panic") }));
+        assert!(matches!(out, Err(Error::Internal(_))), "{out:?}");
+        // Blocking from inside another runtime goes through a helper thread.
+        let out = caller().block_on(async { block_on(async { panic!("test panic") }) });
+        assert!(matches!(out, Err(Error::Internal(_))), "{out:?}");
+    }
+
+    #[test]
+    fn work_that_finishes_is_returned() {
+        assert_eq!(caller().block_on(run(async { 7 })).unwrap(), 7);
+        assert_eq!(block_on(async { 8 }).unwrap(), 8);
+    }
 }

@@ -3,7 +3,7 @@
 use super::account::{AccountStore, Credentials};
 use crate::error::Result;
 use crate::rocketchat::{ImportReport, Subscription, UserPrivateKey};
-use crate::store::Store;
+use crate::store::{OpenMode, Store};
 
 impl AccountStore for Store {
     fn credentials(&self, server: &str) -> Result<Option<Credentials>> {
@@ -12,13 +12,16 @@ impl AccountStore for Store {
             .map(|(user_id, token)| Credentials::new(user_id, token)))
     }
 
+    fn writable(&self) -> bool {
+        self.mode() == OpenMode::ReadWrite
+    }
+
     fn import_subscriptions(&self, server: &str, subs: &[Subscription]) -> Result<ImportReport> {
         Ok(Store::import_subscriptions(self, server, subs)?)
     }
 
-    fn set_private_key(&self, server: &str, key: &UserPrivateKey) -> Result<()> {
-        Store::set_private_key(self, server, key)?;
-        Ok(())
+    fn set_private_key(&self, server: &str, key: &UserPrivateKey) -> Result<ImportReport> {
+        Ok(Store::set_private_key(self, server, key)?)
     }
 
     fn user_id(&self, server: &str) -> Result<Option<String>> {

@@ -80,7 +80,8 @@ impl Trust {
     }
 }
 
-/// Platform first, then the extra CA; then the pins, whichever passed.
+/// Platform first, then the extra CA; then the pins, on a chain of valid
+/// signatures from the leaf (see [`pin::chain_meets_pins`]).
 #[derive(Debug)]
 struct Verifier {
     platform: std::result::Result<Arc<dyn ServerCertVerifier>, String>,
@@ -95,7 +96,7 @@ struct PinMismatch;
 
 impl std::fmt::Display for PinMismatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("no certificate in the chain matches a configured public-key pin")
+        f.write_str("no key on the validated chain matches a configured public-key pin")
     }
 }
 
@@ -116,29 +117,23 @@ impl ServerCertVerifier for Verifier {
                 "no platform trust store: {e}"
             ))),
         };
-        let (verified, by_extra) = match (by_platform, &self.extra) {
-            (Ok(ok), _) => (ok, false),
-            (Err(first), Some(extra)) => (
-                extra
-                    .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
-                    .map_err(|_| first)?,
-                true,
-            ),
+        let verified = match (by_platform, &self.extra) {
+            (Ok(ok), _) => ok,
+            (Err(first), Some(extra)) => extra
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+                .map_err(|_| first)?,
             (Err(first), None) => return Err(first),
         };
-        if self.pins.is_empty() {
-            return Ok(verified);
-        }
-        let presented = std::iter::once(end_entity)
-            .chain(intermediates)
-            .filter_map(pin::pin_of);
-        // A private CA's own key is a natural pin, but servers rarely send
-        // their root; it is found among the extra roots by name instead.
-        let top = intermediates.last().unwrap_or(end_entity);
-        let anchor = by_extra
-            .then(|| pin::issuer_pin(top, &self.extra_roots))
-            .flatten();
-        if presented.chain(anchor).any(|p| self.pins.contains(&p)) {
+        if self.pins.is_empty()
+            || pin::chain_meets_pins(
+                end_entity,
+                intermediates,
+                &self.extra_roots,
+                &self.pins,
+                self.provider.signature_verification_algorithms.all,
+                now,
+            )
+        {
             Ok(verified)
         } else {
             Err(rustls::Error::InvalidCertificate(CertificateError::Other(

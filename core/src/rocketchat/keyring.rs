@@ -1,7 +1,10 @@
 //! An in-memory set of accounts and their keys, for the CLI and for hosts
 //! that keep keys themselves. The encrypted store is the persistent sibling.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use super::keys::{KeyLookup, RoomKeyEntry};
 use super::private_key::UserPrivateKey;
@@ -17,6 +20,8 @@ pub struct ImportReport {
     pub rooms: usize,
     pub keys: usize,
     pub skipped: Vec<SkippedKey>,
+    /// Wrapped keys left for later because the deadline came first.
+    pub pending: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,12 +36,43 @@ impl ImportReport {
         self.rooms += other.rooms;
         self.keys += other.keys;
         self.skipped.extend(other.skipped);
+        self.pending += other.pending;
     }
+}
+
+/// RSA unwraps this process has done: the costly step, counted so a
+/// benchmark or test can see how many a push needs.
+static RSA_UNWRAPS: AtomicU64 = AtomicU64::new(0);
+
+/// The number of RSA room-key unwraps this process has done so far.
+pub fn rsa_unwraps() -> u64 {
+    RSA_UNWRAPS.load(Ordering::Relaxed)
+}
+
+thread_local! {
+    /// When the unwraps on this thread must stop; see [`unwraps_until`].
+    static STOP_AT: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with every RSA unwrap on this thread cut off at `at`: an
+/// import checks [`out_of_time`] before each unwrap, keeps what it
+/// finished and reports the rest as pending. One unwrap can still run
+/// past `at`, never a second.
+pub(crate) fn unwraps_until<R>(at: Instant, f: impl FnOnce() -> R) -> R {
+    let before = STOP_AT.with(|s| s.replace(Some(at)));
+    let out = f();
+    STOP_AT.with(|s| s.set(before));
+    out
+}
+
+/// True once the deadline set by [`unwraps_until`] has passed.
+pub(crate) fn out_of_time() -> bool {
+    STOP_AT.with(|s| s.get().is_some_and(|at| Instant::now() >= at))
 }
 
 /// Unwraps a subscription's current and old keys with the user's key.
 /// Keys that fail are reported, not fatal: one bad old key must not hide
-/// the others.
+/// the others. Stops early past a deadline set by [`unwraps_until`].
 pub fn unwrap_subscription(
     private_key: &UserPrivateKey,
     sub: &Subscription,
@@ -44,6 +80,9 @@ pub fn unwrap_subscription(
     let mut keys = Vec::new();
     let mut skipped = Vec::new();
     for wrapped in wrapped_keys(sub) {
+        if out_of_time() {
+            break;
+        }
         match unwrap_wrapped(private_key, &sub.rid, &wrapped) {
             Ok(entry) => keys.push(entry),
             Err(skip) => skipped.push(skip),
@@ -61,18 +100,24 @@ pub(crate) struct WrappedEntry<'s> {
     pub current: bool,
 }
 
-/// The subscription's current key first, then its old keys, in order.
+/// The subscription's current key first, then its old keys, in order, at
+/// most [`MAX_KEYS_PER_ROOM`] of those: the cap applies before any RSA, so
+/// a huge `oldRoomKeys` list costs no more than a full room.
 pub(crate) fn wrapped_keys(sub: &Subscription) -> impl Iterator<Item = WrappedEntry<'_>> {
     let current = sub.e2e_key.as_deref().map(|k| WrappedEntry {
         listed_kid: None,
         e2e_key: k,
         current: true,
     });
-    let old = sub.old_room_keys.iter().map(|o| WrappedEntry {
-        listed_kid: Some(o.key_id.as_str()),
-        e2e_key: o.e2e_key.as_str(),
-        current: false,
-    });
+    let old = sub
+        .old_room_keys
+        .iter()
+        .take(MAX_KEYS_PER_ROOM)
+        .map(|o| WrappedEntry {
+            listed_kid: Some(o.key_id.as_str()),
+            e2e_key: o.e2e_key.as_str(),
+            current: false,
+        });
     current.into_iter().chain(old)
 }
 
@@ -84,6 +129,7 @@ pub(crate) fn unwrap_wrapped(
 ) -> std::result::Result<RoomKeyEntry, SkippedKey> {
     let listed_id = wrapped.listed_kid;
     let e2e_key = wrapped.e2e_key;
+    RSA_UNWRAPS.fetch_add(1, Ordering::Relaxed);
     match private_key.unwrap_room_key(e2e_key) {
         Ok((prefix, key)) => {
             let kid = listed_id
@@ -204,12 +250,14 @@ impl Keyring {
             return ImportReport::default();
         };
         let (keys, skipped) = unwrap_subscription(private_key, sub);
+        let pending = wrapped_keys(sub).count() - keys.len() - skipped.len();
         let room = account.rooms.entry(sub.rid.clone()).or_default();
         let added = merge_room_keys(room, keys);
         ImportReport {
             rooms: 1,
             keys: added,
             skipped,
+            pending,
         }
     }
 

@@ -15,7 +15,7 @@ pub mod room_key;
 pub mod subscription;
 
 pub use decrypt::{decrypt_message, decrypt_parsed, decrypt_push};
-pub use keyring::{ImportReport, Keyring, SkippedKey};
+pub use keyring::{rsa_unwraps, ImportReport, Keyring, SkippedKey};
 pub use keys::{KeyLookup, RoomKeyEntry};
 pub use keys_file::KeysFile;
 pub use message::{EncryptedMessage, MessageFormat};

@@ -10,6 +10,7 @@ use crate::error::Error;
 /// A key-store failure. Messages never contain key material, tokens, room
 /// keys or message text.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StoreError {
     /// The file is a SQLCipher store, but not one this key opens.
     #[error("wrong store key")]
@@ -62,8 +63,9 @@ pub enum StoreError {
     UnknownAccount(String),
     /// The input was rejected before it reached the store: a bad server URL,
     /// a wrong E2E password, a private key that does not parse.
+    /// Boxed: [`Error::Store`] holds a `StoreError` in turn.
     #[error(transparent)]
-    Invalid(Error),
+    Invalid(Box<Error>),
     /// Any other SQLite failure, with its extended result code.
     #[error("SQLite error {code}: {message}")]
     Sqlite { code: i32, message: String },
@@ -107,7 +109,7 @@ impl From<rusqlite::types::FromSqlError> for StoreError {
 
 impl From<Error> for StoreError {
     fn from(e: Error) -> Self {
-        Self::Invalid(e)
+        Self::Invalid(Box::new(e))
     }
 }
 
@@ -117,8 +119,8 @@ impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::UnknownAccount(server) => Error::UnknownServer(server),
-            StoreError::Invalid(inner) => inner,
-            other => Error::Store(other.to_string()),
+            StoreError::Invalid(inner) => *inner,
+            other => Error::Store(other),
         }
     }
 }
@@ -150,7 +152,18 @@ mod tests {
         );
         assert_eq!(
             Error::from(StoreError::WrongKey),
-            Error::Store("wrong store key".into())
+            Error::Store(StoreError::WrongKey)
+        );
+        let busy = Error::from(StoreError::Busy);
+        assert_eq!(
+            busy.to_string(),
+            "key store: key store is busy: another process holds its lock"
+        );
+        let source = std::error::Error::source(&busy).map(ToString::to_string);
+        assert_eq!(source, Some(StoreError::Busy.to_string()));
+        assert_eq!(
+            Error::from(StoreError::from(Error::WrongPassword)),
+            Error::WrongPassword
         );
     }
 }

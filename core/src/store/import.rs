@@ -10,7 +10,7 @@ use super::accounts::load_private_key;
 use super::error::StoreError;
 use super::Store;
 use crate::limits::MAX_KEYS_PER_ROOM;
-use crate::rocketchat::keyring::{unwrap_wrapped, wrapped_keys, WrappedEntry};
+use crate::rocketchat::keyring::{out_of_time, unwrap_wrapped, wrapped_keys, WrappedEntry};
 use crate::rocketchat::{ImportReport, KeysFile, RoomKeyEntry, SkippedKey, Subscription};
 use crate::secret::Password;
 use crate::server::normalize_server;
@@ -18,6 +18,10 @@ use crate::server::normalize_server;
 /// Bytes of SHA-256 kept as a room key's fingerprint: enough to tell a
 /// room's few keys apart, and it names the key without being the key.
 const FINGERPRINT_BYTES: usize = 16;
+
+/// Pending keys unwrapped per write: small enough that a deadline loses
+/// little pre-work, large enough that transactions stay few.
+const PENDING_BATCH: i64 = 64;
 
 /// One wrapped key to import, from a subscription or the pending table.
 struct Wrapped {
@@ -60,6 +64,8 @@ enum Step {
     Failed(SkippedKey),
     /// No private key yet.
     Pending,
+    /// The deadline came first: not unwrapped; a pending key stays pending.
+    Later,
 }
 
 impl Store {
@@ -105,15 +111,41 @@ impl Store {
         Ok(report)
     }
 
-    /// Unwraps the keys that waited for the private key.
+    /// Unwraps the keys that waited for the private key, a batch at a
+    /// time: each batch is written before the next is read, so a deadline
+    /// (see `unwraps_until`) keeps what was done and leaves the rest pending.
     pub(super) fn unwrap_pending(&self, server: &str) -> Result<ImportReport, StoreError> {
-        let items: Vec<Wrapped> = self.read(|tx| {
+        let mut report = ImportReport::default();
+        let mut after = 0;
+        loop {
+            let items = self.pending_batch(server, after)?;
+            let Some(last) = items.last().and_then(|i| i.pending_id) else {
+                return Ok(report);
+            };
+            after = last;
+            let rooms = items
+                .iter()
+                .map(|i| i.rid.as_str())
+                .collect::<BTreeSet<_>>()
+                .len();
+            let done = self.import_wrapped(server, items, rooms)?;
+            let stopped = done.pending > 0;
+            report.merge(done);
+            if stopped {
+                report.pending += self.pending_count(server, after)?;
+                return Ok(report);
+            }
+        }
+    }
+
+    fn pending_batch(&self, server: &str, after: i64) -> Result<Vec<Wrapped>, StoreError> {
+        self.read(|tx| {
             let mut stmt = tx.prepare(
                 "SELECT p.id, p.rid, p.listed_kid, p.e2e_key, p.current
                  FROM pending_keys p JOIN accounts a ON a.id = p.account_id
-                 WHERE a.server = ?1 ORDER BY p.id",
+                 WHERE a.server = ?1 AND p.id > ?2 ORDER BY p.id LIMIT ?3",
             )?;
-            let rows = stmt.query_map([server], |r| {
+            let rows = stmt.query_map(params![server, after, PENDING_BATCH], |r| {
                 let (rid, listed, key): (String, Option<String>, String) =
                     (r.get(1)?, r.get(2)?, r.get(3)?);
                 let entry = WrappedEntry {
@@ -124,16 +156,20 @@ impl Store {
                 Ok(Wrapped::new(&rid, entry, Some(r.get(0)?)))
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
-        })?;
-        if items.is_empty() {
-            return Ok(ImportReport::default());
-        }
-        let rooms = items
-            .iter()
-            .map(|i| i.rid.as_str())
-            .collect::<BTreeSet<_>>()
-            .len();
-        self.import_wrapped(server, items, rooms)
+        })
+    }
+
+    /// Pending keys after `after`, which a stopped unwrap did not reach.
+    fn pending_count(&self, server: &str, after: i64) -> Result<usize, StoreError> {
+        self.read(|tx| {
+            let n: i64 = tx.query_row(
+                "SELECT count(*) FROM pending_keys p JOIN accounts a ON a.id = p.account_id
+                 WHERE a.server = ?1 AND p.id > ?2",
+                params![server, after],
+                |r| r.get(0),
+            )?;
+            Ok(usize::try_from(n).unwrap_or(0))
+        })
     }
 
     fn import_wrapped(
@@ -152,11 +188,14 @@ impl Store {
             Ok((account_id, private_key, known))
         })?;
         // RSA, with no lock held: other processes keep reading and writing.
+        // Past a deadline (see `unwraps_until`) the rest waits, and what
+        // was unwrapped is still written.
         let steps: Vec<Step> = items
             .iter()
             .zip(known)
             .map(|(item, known)| match (known, &private_key) {
                 (Some(id), _) => Step::Known(id),
+                (None, Some(_)) if out_of_time() => Step::Later,
                 (None, Some(key)) => match unwrap_wrapped(key, &item.rid, &item.entry()) {
                     Ok(entry) => Step::New(entry),
                     Err(skipped) => Step::Failed(skipped),
@@ -210,6 +249,10 @@ fn apply(
 ) -> Result<(), StoreError> {
     let room_key_id = match step {
         Step::Pending => return add_pending(tx, account_id, item),
+        Step::Later => {
+            report.pending += 1;
+            return Ok(());
+        }
         Step::Failed(skipped) => {
             report.skipped.push(skipped);
             return Ok(());

@@ -8,6 +8,8 @@
 mod fixtures;
 pub use fixtures::*;
 
+pub mod hostile;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -45,7 +47,30 @@ impl FakeServer {
         Self::start(true, extra)
     }
 
+    /// An https server that presents `server.pem` followed by the given
+    /// committed certificates (tests/fake-server/tls/), in that order.
+    pub fn https_presenting(also: &[&str]) -> Self {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let chain =
+            std::env::temp_dir().join(format!("pushseal-chain-{}-{n}.pem", std::process::id()));
+        let mut pem = std::fs::read_to_string(tls_file("server.pem")).unwrap();
+        for name in also {
+            pem.push_str(&std::fs::read_to_string(tls_file(name)).unwrap());
+        }
+        std::fs::write(&chain, pem).unwrap();
+        let server = Self::launch(Some(chain.clone()), &[]);
+        // The server has read the file once it says READY.
+        let _ = std::fs::remove_file(chain);
+        server
+    }
+
     fn start(tls: bool, extra: &[&str]) -> Self {
+        Self::launch(tls.then(|| tls_file("server.pem")), extra)
+    }
+
+    fn launch(chain: Option<PathBuf>, extra: &[&str]) -> Self {
+        let tls = chain.is_some();
         let python = std::env::var("PUSHSEAL_PYTHON").unwrap_or_else(|_| "python3".into());
         let script = repo().join("tests/fake-server/fake_rocketchat.py");
         let fixtures = repo().join("tests/vectors/rocketchat.json");
@@ -62,10 +87,8 @@ impl FakeServer {
             ])
             .arg(fixtures)
             .args(extra);
-        if tls {
-            cmd.arg("--tls")
-                .arg(tls_file("server.pem"))
-                .arg(tls_file("server.key"));
+        if let Some(chain) = &chain {
+            cmd.arg("--tls").arg(chain).arg(tls_file("server.key"));
         }
         let mut child = cmd
             .stdin(Stdio::piped())

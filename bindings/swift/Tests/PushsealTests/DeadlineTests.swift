@@ -10,10 +10,12 @@ final class DeadlineTests: XCTestCase {
         let decryptor = try Pushseal.decryptor(store: try vectorStore(self, server: server.url, loggedIn: true))
         let payload = Vectors.withHost(Vectors.push("p34-apns-idonly-rc.v2-gcm")["payload"]!, server.url)
         let deadline: TimeInterval = 1.5
+        let userInfo = Vectors.object(Data(payload.utf8))
         for blocking in [false, true] {
+            // The clock starts after set-up (store, decryptor, payload).
             let started = Date()
             let result = blocking
-                ? decryptor.decryptBlocking(userInfo: Vectors.object(Data(payload.utf8)), deadline: deadline)
+                ? decryptor.decryptBlocking(userInfo: userInfo, deadline: deadline)
                 : await decryptor.decrypt(payload: payload, deadline: deadline)
             let took = Date().timeIntervalSince(started)
             XCTAssertEqual(result.failureCode, "timeout")

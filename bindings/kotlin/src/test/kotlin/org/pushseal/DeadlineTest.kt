@@ -36,12 +36,14 @@ class DeadlineTest {
         vectorStore(dir, server.url, loggedIn = true).use { store ->
             Pushseal.decryptor(store).use { decryptor ->
                 val deadline = 1500.milliseconds
+                val push = payload
                 for (blocking in listOf(false, true)) {
+                    // The clock starts after set-up (store, decryptor, payload).
                     val started = TimeSource.Monotonic.markNow()
                     val result = if (blocking) {
-                        decryptor.decryptBlocking(payload, deadline)
+                        decryptor.decryptBlocking(push, deadline)
                     } else {
-                        runBlocking { decryptor.decrypt(payload, deadline) }
+                        runBlocking { decryptor.decrypt(push, deadline) }
                     }
                     val took = started.elapsedNow()
                     assertEquals("timeout", result.failureCode, "$result")
@@ -56,8 +58,9 @@ class DeadlineTest {
     fun `cancelling the coroutine returns at once, and the decryptor still works`() {
         vectorStore(dir, server.url, loggedIn = true).use { store ->
             Pushseal.decryptor(store).use { decryptor ->
+                val push = payload
                 val started = TimeSource.Monotonic.markNow()
-                val result = runBlocking { withTimeoutOrNull(300.milliseconds) { decryptor.decrypt(payload, 60.seconds) } }
+                val result = runBlocking { withTimeoutOrNull(300.milliseconds) { decryptor.decrypt(push, 60.seconds) } }
                 assertNull(result)
                 assertTrue(started.elapsedNow() < 10.seconds, "cancel took ${started.elapsedNow()}")
                 server.control("""{"mode": "normal"}""")
