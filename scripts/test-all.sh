@@ -51,6 +51,27 @@ if [[ -x scripts/test-bindings.sh ]]; then
   fi
 fi
 
+# Checks beyond the unit tests: each script passes or fails as a whole.
+checks_passed=0
+checks_failed=0
+check() {
+  local name=$1
+  shift
+  step "$name ($*)"
+  if "$@" 2>&1 | tee "$logs/check-${name// /-}.log"; [[ ${PIPESTATUS[0]} -eq 0 ]]; then
+    checks_passed=$((checks_passed + 1))
+  else
+    echo "check failed: $name (log: $logs/check-${name// /-}.log)" >&2
+    checks_failed=$((checks_failed + 1))
+  fi
+}
+set +e
+check "matrix vectors, re-verified with libolm" tests/vectors/matrix/check.sh
+set -e
+summary+=("checks: $checks_passed passed, $checks_failed failed")
+passed=$((passed + checks_passed))
+failed=$((failed + checks_failed))
+
 step "summary"
 printf '%s\n' "${summary[@]}"
 echo "$passed passed, $failed failed"
