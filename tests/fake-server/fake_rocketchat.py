@@ -279,7 +279,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_json(200, {"data": data, "success": True})
 
     def notification(self, message):
-        """What getNotificationForMessageId builds (spec §7.2, §7.3, §8.3)."""
+        """What getNotificationForMessageId builds (docs/rocketchat-protocol.md §7 and §8)."""
         rid = message.get("rid", "")
         sub = self.app.fixtures.subscription(rid) or {}
         room_type = sub.get("t", "p")
