@@ -8,6 +8,9 @@
 #   ios-sample             SwiftPM: the real NotificationService.swift in
 #                          Swift 6 mode against stubs of the Apple frameworks,
 #                          XCTest over vectors (Linux: in the Swift chroot)
+#   packaging              where the NDK or Xcode is missing, package-aar.sh
+#                          and package-xcframework.sh stop at once (status 3)
+#                          with a message naming it, and delete nothing
 # Installs what it needs (scripts/setup.sh --all: JDK, Maven, python3, the
 # Swift chroot); Maven fetches its artifacts from Maven Central. Prints
 # "android: N passed, N failed", "ios: ..." and "samples: ..."; any build or
@@ -20,25 +23,55 @@ repo="$(pwd -P)"
 
 run_android=true
 run_ios=true
+run_packaging=true
 case "${1:-}" in
-  --android) run_ios=false ;;
-  --ios) run_android=false ;;
+  --android) run_ios=false run_packaging=false ;;
+  --ios) run_android=false run_packaging=false ;;
+  --packaging) run_android=false run_ios=false ;;
   "") ;;
-  *) echo "usage: $0 [--android | --ios]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--android | --ios | --packaging]" >&2; exit 2 ;;
 esac
 
 step() { printf '\n==> %s\n' "$*"; }
 started=$(date +%s)
 
-step "setup, pushseal-ffi build and bindings"
-scripts/setup.sh --all
-scripts/generate-bindings.sh
-lib_dir="$repo/target/debug"
 logs="$repo/target/samples"
 mkdir -p "$logs"
 passed=0
 failed=0
 summary=()
+lib_dir="$repo/target/debug"
+if $run_android || $run_ios; then
+  step "setup, pushseal-ffi build and bindings"
+  scripts/setup.sh --all
+  scripts/generate-bindings.sh
+fi
+
+# One packaging case: SCRIPT run with ENV... must exit 3, say MESSAGE, and
+# leave its output directory alone (the scripts empty it before building):
+# the canary file in it survives, and nothing is added.
+packaging_ok=0
+packaging_bad=0
+expect_early_stop() {
+  local name="$1" message="$2" script="$3"
+  shift 3
+  local dir status
+  dir="$(mktemp -d)"
+  touch "$dir/canary"
+  set +e
+  env "$@" "$script" "$dir" >"$logs/packaging-$name.log" 2>&1
+  status=$?
+  set -e
+  sed 's/^/    /' "$logs/packaging-$name.log"
+  if ((status == 3)) && grep -qF -- "$message" "$logs/packaging-$name.log" && [[ "$(ls -A "$dir")" == canary ]]; then
+    echo "  ok: $name"
+    packaging_ok=$((packaging_ok + 1))
+  else
+    echo "  FAILED: $name (status $status; wanted 3, the message \"$message\", nothing built)" >&2
+    packaging_bad=$((packaging_bad + 1))
+  fi
+  rm -rf "$dir"
+}
 
 if $run_android; then
   step "android-sample: mvn test (compile, animal-sniffer at API 24, Robolectric)"
@@ -84,6 +117,25 @@ if $run_ios; then
   summary+=("ios: $ok passed, $bad failed")
   passed=$((passed + ok))
   failed=$((failed + bad))
+fi
+
+if $run_packaging; then
+  step "packaging scripts stop early where the NDK or Xcode is missing"
+  fake_ndk="$(mktemp -d)"
+  mkdir -p "$fake_ndk/toolchains/llvm/prebuilt/linux-x86_64/bin"
+  touch "$fake_ndk/toolchains/llvm/prebuilt/linux-x86_64/bin/clang"
+  printf 'Pkg.Desc = Android NDK\nPkg.Revision = 25.2.9519653\n' >"$fake_ndk/source.properties"
+  expect_early_stop aar-no-ndk "the Android NDK r26 or newer: install it" scripts/package-aar.sh \
+    -u ANDROID_NDK_HOME -u ANDROID_NDK_ROOT
+  expect_early_stop aar-not-an-ndk "is not an NDK" scripts/package-aar.sh ANDROID_NDK_HOME="$logs"
+  expect_early_stop aar-old-ndk "is 25.2.9519653" scripts/package-aar.sh ANDROID_NDK_HOME="$fake_ndk"
+  rm -rf "$fake_ndk"
+  if [[ "$(uname -s)" != Darwin ]]; then
+    expect_early_stop xcframework-not-macos "macOS: XCFrameworks are made by Xcode" scripts/package-xcframework.sh
+  fi
+  summary+=("packaging: $packaging_ok passed, $packaging_bad failed")
+  passed=$((passed + packaging_ok))
+  failed=$((failed + packaging_bad))
 fi
 
 step "sample checks done in $(($(date +%s) - started)) s"
