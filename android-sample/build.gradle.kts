@@ -1,5 +1,6 @@
 // A sketch of the sample's app module; it is not built in this repository
-// (no Android SDK here). It expects the Gradle module made by
+// (no Android SDK here; check/ compiles and tests the sources without it,
+// see README.md). It expects the Gradle module made by
 // scripts/package-aar.sh at ../target/android/pushseal-android, included
 // from settings.gradle.kts:
 //

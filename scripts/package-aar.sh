@@ -8,32 +8,62 @@
 #                         generated with Android's cleaner)
 #
 #   scripts/package-aar.sh [OUT_DIR]     (default: target/android)
+#   scripts/package-aar.sh --check       only check the prerequisites
 #
-# Needs the Android NDK (ANDROID_NDK_HOME), cargo-ndk (`cargo install
-# cargo-ndk`), rustup, a JDK and Maven. The NDK is not on this project's
-# machines, so this was written without running it: treat the first run on
-# a machine with the NDK as its test.
+# Needs the Android NDK r26 or newer (ANDROID_NDK_HOME, or ANDROID_NDK_ROOT),
+# cargo-ndk (`cargo install cargo-ndk`), rustup, a JDK, Maven, perl and make.
+# Without any of them it stops before building or deleting anything, names
+# every missing piece, and exits with status 3. The NDK is not on this
+# project's machines: there only that early stop is tested
+# (scripts/check-samples.sh); treat the first run on a machine with the NDK
+# as the test of the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$(pwd -P)"
+check_only=false
+[[ "${1:-}" == --check ]] && { check_only=true; shift; }
 out="${1:-target/android}"
 [[ "$out" == /* ]] || out="$repo/$out"
 
 log() { printf '[package-aar] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-[[ -n "${ANDROID_NDK_HOME:-}" && -d "${ANDROID_NDK_HOME:-}" ]] || die "set ANDROID_NDK_HOME to the NDK (r26 or newer)"
-command -v cargo-ndk >/dev/null || die "cargo-ndk not found: cargo install cargo-ndk"
-for tool in jar mvn; do command -v "$tool" >/dev/null || die "$tool not found"; done
+# Every prerequisite is checked before anything is built or deleted.
+missing=()
+ndk="${ANDROID_NDK_HOME:-${ANDROID_NDK_ROOT:-}}"
+if [[ -z "$ndk" ]]; then
+  missing+=("the Android NDK r26 or newer: install it (Android Studio's SDK Manager, or sdkmanager \"ndk;<version>\") and set ANDROID_NDK_HOME to its directory")
+elif ! ndk_rev="$(sed -n 's/^Pkg\.Revision *= *//p' "$ndk/source.properties" 2>/dev/null)" || [[ -z "$ndk_rev" ]] \
+  || ! compgen -G "$ndk/toolchains/llvm/prebuilt/*/bin/clang" >/dev/null; then
+  missing+=("the Android NDK: ANDROID_NDK_HOME=$ndk is not an NDK (no source.properties or toolchains/llvm/prebuilt/*/bin/clang)")
+elif ! [[ "${ndk_rev%%.*}" =~ ^[0-9]+$ ]] || ((${ndk_rev%%.*} < 26)); then
+  missing+=("the Android NDK r26 or newer: ANDROID_NDK_HOME=$ndk is $ndk_rev")
+fi
+command -v cargo >/dev/null || missing+=("cargo (Rust, https://rustup.rs)")
+command -v rustup >/dev/null || missing+=("rustup, to add the Android targets")
+command -v cargo-ndk >/dev/null || missing+=("cargo-ndk: cargo install cargo-ndk")
+for tool in jar mvn perl make; do
+  command -v "$tool" >/dev/null || missing+=("$tool (scripts/setup.sh --all installs the JDK and Maven)")
+done
+if ((${#missing[@]})); then
+  log "cannot package for Android on this machine; missing:"
+  for m in "${missing[@]}"; do log "  - $m"; done
+  log "nothing was built or deleted. Without the NDK, scripts/check-samples.sh --android"
+  log "still compiles and tests the sample and the Android bindings (docs/packaging.md)."
+  exit 3
+fi
+if $check_only; then
+  log "all prerequisites found (NDK $ndk_rev at $ndk)"
+  exit 0
+fi
 
 # shellcheck source=scripts/mobile-profile.sh
 source scripts/mobile-profile.sh
 # minSdk of the module below; also the API level the libraries link against.
 min_sdk=24
 abis=(arm64-v8a armeabi-v7a x86_64)
-if command -v rustup >/dev/null; then
-  rustup target add aarch64-linux-android armv7-linux-androideabi x86_64-linux-android
-fi
+rustup target add aarch64-linux-android armv7-linux-androideabi x86_64-linux-android
+export ANDROID_NDK_HOME="$ndk"
 
 module="$out/pushseal-android"
 rm -rf "$out"

@@ -5,23 +5,55 @@
 # and hand-written Swift. See docs/packaging.md.
 #
 #   scripts/package-xcframework.sh [OUT_DIR]     (default: target/ios)
+#   scripts/package-xcframework.sh --check       only check the prerequisites
 #
-# Needs macOS with Xcode (xcodebuild, lipo, swift) and rustup. It cannot run
-# on Linux, and was written without a Mac to try it on: treat the first run
-# on one as its test.
+# Needs macOS with Xcode (not only the Command Line Tools: the iOS and
+# simulator SDKs), and rustup. Without them it stops before building or
+# deleting anything, names every missing piece, and exits with status 3.
+# This project's machines run Linux: there only that early stop is tested
+# (scripts/check-samples.sh); treat the first run on a Mac as the test of
+# the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$(pwd -P)"
+check_only=false
+[[ "${1:-}" == --check ]] && { check_only=true; shift; }
 out="${1:-target/ios}"
 [[ "$out" == /* ]] || out="$repo/$out"
 
 log() { printf '[package-xcframework] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-[[ "$(uname -s)" == Darwin ]] || die "needs macOS with Xcode (xcodebuild, lipo)"
-for tool in xcodebuild lipo swift cargo; do
-  command -v "$tool" >/dev/null || die "$tool not found"
-done
+# Every prerequisite is checked before anything is built or deleted.
+missing=()
+if [[ "$(uname -s)" != Darwin ]]; then
+  missing+=("macOS: XCFrameworks are made by Xcode, which runs only there (this is $(uname -s))")
+else
+  if ! command -v xcodebuild >/dev/null || ! xcodebuild -version >/dev/null 2>&1; then
+    missing+=("Xcode: install it from the App Store, then sudo xcode-select -s /Applications/Xcode.app")
+  else
+    for sdk in iphoneos iphonesimulator; do
+      xcrun --sdk "$sdk" --show-sdk-path >/dev/null 2>&1 \
+        || missing+=("the $sdk SDK: xcode-select -p must point at Xcode, not the Command Line Tools")
+    done
+  fi
+  for tool in lipo swift ditto; do
+    command -v "$tool" >/dev/null || missing+=("$tool (comes with Xcode)")
+  done
+fi
+command -v cargo >/dev/null || missing+=("cargo (Rust, https://rustup.rs)")
+command -v rustup >/dev/null || missing+=("rustup, to add the iOS targets")
+if ((${#missing[@]})); then
+  log "cannot package for iOS on this machine; missing:"
+  for m in "${missing[@]}"; do log "  - $m"; done
+  log "nothing was built or deleted. Without a Mac, scripts/check-samples.sh --ios"
+  log "still compiles and tests the sample extension and the Swift bindings (docs/packaging.md)."
+  exit 3
+fi
+if $check_only; then
+  log "all prerequisites found ($(xcodebuild -version | head -n 1))"
+  exit 0
+fi
 
 # shellcheck source=scripts/mobile-profile.sh
 source scripts/mobile-profile.sh
@@ -30,9 +62,7 @@ export IPHONEOS_DEPLOYMENT_TARGET="${IPHONEOS_DEPLOYMENT_TARGET:-15.0}"
 
 device=aarch64-apple-ios
 simulators=(aarch64-apple-ios-sim x86_64-apple-ios)
-if command -v rustup >/dev/null; then
-  rustup target add "$device" "${simulators[@]}"
-fi
+rustup target add "$device" "${simulators[@]}"
 
 for target in "$device" "${simulators[@]}"; do
   log "cargo build --release --target $target"

@@ -6,7 +6,13 @@ import UserNotifications
 /// The Notification Service Extension: decrypts a Rocket.Chat e2e push with
 /// pushseal before iOS shows it. iOS gives the extension about 30 s and
 /// 24 MB; pushseal gets 25 s for everything, fetch included.
-final class NotificationService: UNNotificationServiceExtension {
+///
+/// iOS calls `didReceive` and `serviceExtensionTimeWillExpire` on threads of
+/// its choosing while decryption runs in a `Task`, so the instance is shared
+/// across threads: it is `Sendable` because every stored `var` is read and
+/// written only under `lock` (`@unchecked`: an `NSLock` is what iOS 15 has;
+/// `Mutex` needs iOS 18).
+final class NotificationService: UNNotificationServiceExtension, @unchecked Sendable {
     /// Shared with the app: the app group holding the store, and the
     /// Keychain access group holding its key.
     static let appGroup = "group.org.example.chat"
@@ -25,14 +31,18 @@ final class NotificationService: UNNotificationServiceExtension {
             self.contentHandler = contentHandler
             bestAttempt = content
         }
-        let userInfo = request.content.userInfo
-        Task {
-            guard let result = await decrypt(userInfo) else { return deliver(content) }
-            // A copy: serviceExtensionTimeWillExpire may be delivering the original.
-            let decrypted = content.mutableCopy() as! UNMutableNotificationContent
-            apply(result, to: decrypted)
-            deliver(decrypted)
-        }
+        // The task takes only `self`: the push (content, userInfo) stays
+        // behind the lock instead of being shared with this thread.
+        Task { await self.decryptAndDeliver() }
+    }
+
+    private func decryptAndDeliver() async {
+        guard let content = lock.sync({ bestAttempt }) else { return }
+        guard let result = await decrypt(content.userInfo) else { return deliver(content) }
+        // A copy: serviceExtensionTimeWillExpire may be delivering the original.
+        let decrypted = content.mutableCopy() as! UNMutableNotificationContent
+        apply(result, to: decrypted)
+        deliver(decrypted)
     }
 
     /// iOS is about to kill the extension: show what we have, which is the
@@ -76,8 +86,10 @@ final class NotificationService: UNNotificationServiceExtension {
             defer { contentHandler = nil; self.store = nil }
             return (contentHandler, self.store)
         }
-        guard let handler else { return }
+        // Closed even when the content went already (the time expired
+        // first): the store this late decryption opened must not stay open.
         try? store?.close()
+        guard let handler else { return }
         handler(content)
     }
 

@@ -2,7 +2,9 @@ package org.pushseal.sample
 
 import android.app.NotificationChannel
 import android.app.NotificationManager
+import android.os.Build
 import android.util.Log
+import androidx.annotation.RequiresApi
 import androidx.core.app.NotificationCompat
 import androidx.core.app.NotificationManagerCompat
 import androidx.core.app.Person
@@ -39,14 +41,19 @@ class PushService : FirebaseMessagingService() {
         // Fetches verify TLS with Android's TrustManager, which needs the Context first.
         AndroidTls.init(applicationContext)
         Pushseal.setLogger(LogLevel.INFO) { level, record -> Log.println(priority(level), TAG, record) }
-        val key = StoreKey.load(this)
-        // Read-write: a room key fetched for this push is kept for the next.
-        Pushseal.openStore(File(noBackupFilesDir, STORE_FILE), key).use { store ->
-            key.fill(0)
-            try {
-                Pushseal.decryptor(store).use { it.decryptFcmBlocking(data, 8.seconds) }
+        storeKey()?.let { key ->
+            // Read-write: a room key fetched for this push is kept for the next.
+            val opened = try {
+                Pushseal.openStore(File(noBackupFilesDir, STORE_FILE), key)
             } finally {
-                store.closeStore()
+                key.fill(0)
+            }
+            opened.use { store ->
+                try {
+                    Pushseal.decryptor(store).use { it.decryptFcmBlocking(data, 8.seconds) }
+                } finally {
+                    store.closeStore()
+                }
             }
         }
     } catch (e: PushsealSetupException) {
@@ -58,12 +65,25 @@ class PushService : FirebaseMessagingService() {
         null
     }
 
+    /**
+     * The store key, or null when the Keystore cannot give it: locked before
+     * the first unlock, the wrapping key lost (a restored backup, a wiped
+     * Keystore), or a vendor's Keystore bug. Those come as checked
+     * exceptions (KeyStoreException, AEADBadTagException, IOException) and
+     * unchecked ones (ProviderException), and none may crash the handler.
+     */
+    private fun storeKey(): ByteArray? = try {
+        StoreKey.load(this)
+    } catch (e: Exception) {
+        Log.w(TAG, "store key unavailable: ${e.javaClass.simpleName}")
+        null
+    }
+
     private fun post(result: DecryptResult?, fallbackTitle: String?) {
         val manager = NotificationManagerCompat.from(this)
         if (!manager.areNotificationsEnabled()) return
-        manager.createNotificationChannel(
-            NotificationChannel(CHANNEL, "Messages", NotificationManager.IMPORTANCE_HIGH),
-        )
+        // Channels exist from Android 8 (API 26) on; minSdk is 24.
+        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.O) createChannel(manager)
         val fields = result?.notificationFields
         val sender = Person.Builder().setName(fields?.senderName ?: fields?.senderUsername ?: "").build()
         val title = result?.displayTitle ?: fallbackTitle ?: "New message"
@@ -87,6 +107,11 @@ class PushService : FirebaseMessagingService() {
         }
     }
 
+    @RequiresApi(Build.VERSION_CODES.O)
+    private fun createChannel(manager: NotificationManagerCompat) {
+        manager.createNotificationChannel(NotificationChannel(CHANNEL, "Messages", NotificationManager.IMPORTANCE_HIGH))
+    }
+
     private fun priority(level: LogLevel) = when (level) {
         LogLevel.ERROR -> Log.ERROR
         LogLevel.WARN -> Log.WARN
@@ -96,7 +121,7 @@ class PushService : FirebaseMessagingService() {
 
     companion object {
         const val STORE_FILE = "pushseal.db"
-        private const val CHANNEL = "messages"
+        const val CHANNEL = "messages"
         private const val TAG = "pushseal"
     }
 }
