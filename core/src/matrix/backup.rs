@@ -214,11 +214,11 @@ impl BackupKey {
         want.is_some() && want == have
     }
 
-    /// Decrypts one backed-up session and checks that it is the one asked for.
-    pub fn decrypt_session(
+    /// Decrypts one backed-up session (padding, JSON and algorithm checked)
+    /// without knowing its id; see [`BackupKey::decrypt_session`].
+    pub fn decrypt_backed_up(
         &self,
         room_id: &str,
-        session_id: &str,
         data: &KeyBackupData,
     ) -> Result<RoomSession, Error> {
         let d = &data.session_data;
@@ -252,11 +252,22 @@ impl BackupKey {
             .map_err(|_| Error::BadPadding)?;
         let entry: ExportedSessionData = serde_json::from_slice(plain)
             .map_err(|_| Error::BadPlaintext("not a backed-up session"))?;
-        let mut session = entry.into_session(Some(room_id))?;
+        entry.into_session(Some(room_id))
+    }
+
+    /// Decrypts one backed-up session and checks that it is the one asked
+    /// for: the backup is unauthenticated, so the server could file any
+    /// session under any id.
+    pub fn decrypt_session(
+        &self,
+        room_id: &str,
+        session_id: &str,
+        data: &KeyBackupData,
+    ) -> Result<RoomSession, Error> {
+        let session = self.decrypt_backed_up(room_id, data)?;
         if session.session_id != session_id {
             return Err(Error::SessionMismatch);
         }
-        session.room_id = room_id.to_owned();
         Ok(session)
     }
 
