@@ -179,10 +179,9 @@ fn pbkdf2_key(passphrase: &str, salt: &str, rounds: u32) -> Result<SecretKey32, 
     if rounds == 0 || rounds > MAX_ROUNDS {
         return Err(Error::UnsupportedAlgorithm("PBKDF2 round count".into()));
     }
-    let mut key = [0u8; 32];
-    pbkdf2::pbkdf2_hmac::<Sha512>(passphrase.as_bytes(), salt.as_bytes(), rounds, &mut key);
-    let key = SecretKey32::new(key);
-    Ok(key)
+    let mut key = Zeroizing::new([0u8; 32]);
+    pbkdf2::pbkdf2_hmac::<Sha512>(passphrase.as_bytes(), salt.as_bytes(), rounds, key.as_mut());
+    SecretKey32::from_slice(key.as_ref()).ok_or(Error::BadCiphertext("PBKDF2 output"))
 }
 
 impl BackupKey {
