@@ -480,6 +480,15 @@ fn backup_unlock_with_every_kind_of_key() {
             assert_eq!(err.code(), s(&case["want"]["reason"]), "{id}");
         }
     }
+    backup_key(&v).verify(&version).unwrap();
+    let other = BackupKey::from_base64(s(
+        &published()["matrix_js_sdk"]["BACKUP_DECRYPTION_KEY_BASE64"]
+    ))
+    .unwrap();
+    assert_eq!(
+        other.verify(&version).unwrap_err().code(),
+        "public_key_mismatch"
+    );
     // Without secret storage, the 4S key does not open the backup.
     let ssss = Unlock::RecoveryKey(s(&b["secret_storage_recovery_key"]));
     assert_eq!(

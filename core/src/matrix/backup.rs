@@ -207,6 +207,19 @@ impl BackupKey {
         Curve25519PublicKey::from(&secret).to_base64()
     }
 
+    /// Checks a key (e.g. one read back from the store) against the
+    /// server's current backup version before it is used or stored.
+    pub fn verify(&self, version: &BackupVersion) -> Result<(), Error> {
+        if version.algorithm != BACKUP_ALGORITHM {
+            return Err(Error::UnsupportedAlgorithm(version.algorithm.clone()));
+        }
+        if self.matches(version) {
+            Ok(())
+        } else {
+            Err(Error::PublicKeyMismatch)
+        }
+    }
+
     fn matches(&self, version: &BackupVersion) -> bool {
         let want = b64::decode(&version.auth_data.public_key);
         let have = b64::decode(&self.public_key());
