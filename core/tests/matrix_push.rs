@@ -4,10 +4,15 @@
 
 mod fixtures;
 
+use pushseal::matrix::backup::KeyBackupData;
 use pushseal::matrix::backup::{decode_recovery_key, BackupKey, Unlock};
 use pushseal::matrix::sessions::{import_sessions, RoomSession};
-use pushseal::matrix::{decrypt_push, export, parse_push, Error, MemoryStore, Outcome, Reason};
+use pushseal::matrix::{
+    decrypt_push, export, parse_push, Error, Layered, MemoryStore, Outcome, Reason, SessionStore,
+    StoreError,
+};
 use serde_json::{json, Value};
+use vodozemac::megolm::InboundGroupSession;
 
 fn vectors() -> Value {
     fixtures::load("matrix/matrix.json")
@@ -202,4 +207,117 @@ fn an_export_asking_for_absurd_rounds_is_refused_without_running_them() {
         export::decrypt_export(&armour, "x").unwrap_err().code(),
         "bad_armour"
     );
+}
+
+/// A store that can be read but not written, as in the iOS extension.
+struct ReadOnly(MemoryStore);
+
+impl SessionStore for ReadOnly {
+    fn session(
+        &mut self,
+        room_id: &str,
+        session_id: &str,
+    ) -> Result<Option<&mut InboundGroupSession>, StoreError> {
+        self.0.session(room_id, session_id)
+    }
+    fn seen(&mut self, r: &str, s: &str, i: u32) -> Result<Option<String>, StoreError> {
+        self.0.seen(r, s, i)
+    }
+    fn record_seen(&mut self, _: &str, _: &str, _: u32, _: &str) -> Result<(), StoreError> {
+        Err(StoreError("read-only".into()))
+    }
+}
+
+#[test]
+fn a_read_only_store_uses_a_fetched_session_for_this_push_only() {
+    let v = vectors();
+    let mut base = ReadOnly(store(&v));
+    let push = v["pushes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "fcm-v1-no-room-key")
+        .unwrap();
+    let push = serde_json::to_vec(&push["payload"]).unwrap();
+    assert_eq!(
+        decrypt_push(&push, &mut base).reason(),
+        Some(Reason::NoRoomKey)
+    );
+    let case = &v["backup"]["session_cases"][0];
+    let data: KeyBackupData = serde_json::from_value(case["key_backup_data"].clone()).unwrap();
+    let key = BackupKey::from_base64(v["backup"]["backup_key_base64"].as_str().unwrap()).unwrap();
+    let fetched = key
+        .decrypt_session(
+            case["room_id"].as_str().unwrap(),
+            case["session_id"].as_str().unwrap(),
+            &data,
+        )
+        .unwrap();
+    let mut extra = MemoryStore::new();
+    extra.add(fetched);
+    let mut layered = Layered {
+        extra: &mut extra,
+        base: &mut base,
+    };
+    assert_eq!(decrypt_push(&push, &mut layered).status(), "decrypted");
+    // The seen index went to the overlay; the base store kept nothing.
+    assert_eq!(
+        base.seen(
+            case["room_id"].as_str().unwrap(),
+            case["session_id"].as_str().unwrap(),
+            0
+        )
+        .unwrap(),
+        None
+    );
+    assert!(extra
+        .seen(
+            case["room_id"].as_str().unwrap(),
+            case["session_id"].as_str().unwrap(),
+            0
+        )
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        decrypt_push(&push, &mut base).reason(),
+        Some(Reason::NoRoomKey)
+    );
+}
+
+#[test]
+fn neutral_reasons_exist_for_all_but_the_four_matrix_adds() {
+    let all = [
+        Reason::MalformedPayload,
+        Reason::UnknownServer,
+        Reason::NoRoomKey,
+        Reason::UnknownMessageIndex,
+        Reason::RoomMismatch,
+        Reason::ReplayedMessage,
+        Reason::BadAuthTag,
+        Reason::BadPadding,
+        Reason::BadCiphertext,
+        Reason::BadPlaintext,
+        Reason::UnsupportedAlgorithm,
+        Reason::Redacted,
+        Reason::StoreError,
+    ];
+    let missing: Vec<&str> = all
+        .iter()
+        .filter(|r| r.neutral().is_none())
+        .map(|r| r.as_str())
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            "unknown_message_index",
+            "room_mismatch",
+            "replayed_message",
+            "redacted"
+        ]
+    );
+    for r in all {
+        if let Some(n) = r.neutral() {
+            assert_eq!(n.as_str(), r.as_str());
+        }
+    }
 }

@@ -36,7 +36,7 @@ pub use outcome::{Context, Failure, FetchRequest, Notification, Outcome};
 pub use push::{parse_push, EncryptedContent, Push};
 pub use secret::SecretKey32;
 pub use sessions::{replace_decision, Replace, RoomSession};
-pub use store::{MemoryStore, SessionStore, StoreError};
+pub use store::{Layered, MemoryStore, SessionStore, StoreError};
 
 /// The only room-event algorithm pushseal decrypts.
 pub const MEGOLM_V1: &str = "m.megolm.v1.aes-sha2";

@@ -81,6 +81,12 @@ impl MemoryStore {
         self.room_names.insert(room_id.to_owned(), name.to_owned());
     }
 
+    pub fn contains(&self, room_id: &str, session_id: &str) -> bool {
+        self.sessions
+            .get(room_id)
+            .is_some_and(|r| r.contains_key(session_id))
+    }
+
     pub fn session_count(&self) -> usize {
         self.sessions.values().map(HashMap::len).sum()
     }
@@ -139,5 +145,54 @@ impl SessionStore for MemoryStore {
 
     fn room_name(&mut self, room_id: &str) -> Option<String> {
         self.room_names.get(room_id).cloned()
+    }
+}
+
+/// The caller's store with extra sessions in front: a session fetched from
+/// the backup for this push only, when the store is read-only (the iOS
+/// extension). Seen indices go to the base store, else to the extra one.
+pub struct Layered<'a, S: SessionStore> {
+    pub extra: &'a mut MemoryStore,
+    pub base: &'a mut S,
+}
+
+impl<S: SessionStore> SessionStore for Layered<'_, S> {
+    fn session(
+        &mut self,
+        room_id: &str,
+        session_id: &str,
+    ) -> Result<Option<&mut InboundGroupSession>, StoreError> {
+        if self.extra.contains(room_id, session_id) {
+            return self.extra.session(room_id, session_id);
+        }
+        self.base.session(room_id, session_id)
+    }
+
+    fn seen(
+        &mut self,
+        room_id: &str,
+        session_id: &str,
+        index: u32,
+    ) -> Result<Option<String>, StoreError> {
+        match self.base.seen(room_id, session_id, index)? {
+            Some(event) => Ok(Some(event)),
+            None => self.extra.seen(room_id, session_id, index),
+        }
+    }
+
+    fn record_seen(
+        &mut self,
+        room_id: &str,
+        session_id: &str,
+        index: u32,
+        event_id: &str,
+    ) -> Result<(), StoreError> {
+        self.base
+            .record_seen(room_id, session_id, index, event_id)
+            .or_else(|_| self.extra.record_seen(room_id, session_id, index, event_id))
+    }
+
+    fn room_name(&mut self, room_id: &str) -> Option<String> {
+        self.base.room_name(room_id)
     }
 }
