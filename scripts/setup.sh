@@ -10,9 +10,19 @@ want_all=false
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
+log "checking what this machine lacks"
 if ! command -v cargo >/dev/null 2>&1; then
-  log "cargo is missing. Install Rust 1.85 or newer (https://rustup.rs), then run this again."
+  log "cargo is missing. Install Rust 1.89 or newer (https://rustup.rs), then run this again."
   exit 1
+fi
+# The workspace's rust-version; an older toolchain fails deep in the build.
+rustc_version=$(rustc --version 2>/dev/null | sed -n 's/^rustc \([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
+if [[ -n $rustc_version ]]; then
+  read -r major minor <<<"$rustc_version"
+  if ((major == 1 && minor < 89)); then
+    log "Rust $major.$minor is too old: pushseal needs 1.89 or newer (rustup update)."
+    exit 1
+  fi
 fi
 
 # Debian packages, installed only when missing so that repeated runs are fast.

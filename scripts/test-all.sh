@@ -1,18 +1,57 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine and runs every test: Rust (with lints), Kotlin and Swift.
+# Ends with one summary line per language, then the total alone on the last
+# line ("N passed, N failed"), which CI reads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh --all
+logs=target/test-all
+mkdir -p "$logs"
 
 step() { printf '\n==> %s\n' "$*"; }
 
+step "setup (scripts/setup.sh --all): installs only what is missing"
+scripts/setup.sh --all
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
-step "cargo clippy"
+step "cargo clippy (the first run compiles everything: several minutes; cargo shows its progress)"
 cargo clippy --workspace --all-targets -- -D warnings
-step "cargo test"
-cargo test --workspace
+
+step "cargo test (every crate; --no-fail-fast so the count covers all of them)"
+set +e
+cargo test --workspace --no-fail-fast 2>&1 | tee "$logs/rust.log"
+rust_status=${PIPESTATUS[0]}
+set -e
+# Sum every "test result: ok. N passed; M failed; …" line (one per test binary and doc-test run).
+read -r rust_passed rust_failed < <(sed -n 's/^test result: [A-Za-z]*\. \([0-9]*\) passed; \([0-9]*\) failed;.*/\1 \2/p' "$logs/rust.log" |
+  awk '{p += $1; f += $2} END {print p + 0, f + 0}')
+# A crash or build failure has no result line: count it as a failure.
+if ((rust_status != 0 && rust_failed == 0)); then rust_failed=1; fi
+summary=("rust: $rust_passed passed, $rust_failed failed")
+passed=$rust_passed
+failed=$rust_failed
+
+bindings_status=0
 if [[ -x scripts/test-bindings.sh ]]; then
-  scripts/test-bindings.sh
+  set +e
+  scripts/test-bindings.sh 2>&1 | tee "$logs/bindings.log"
+  bindings_status=${PIPESTATUS[0]}
+  set -e
+  # test-bindings.sh prints "kotlin: N passed, N failed" and "swift: …".
+  counted=0
+  while read -r lang p f; do
+    summary+=("$lang: $p passed, $f failed")
+    passed=$((passed + p))
+    failed=$((failed + f))
+    counted=$((counted + 1))
+  done < <(sed -n 's/^\(kotlin\|swift\): \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2 \3/p' "$logs/bindings.log")
+  if ((bindings_status != 0 && counted == 0)); then
+    summary+=("bindings: did not run to the end (see $logs/bindings.log)")
+    failed=$((failed + 1))
+  fi
 fi
-step "all tests passed"
+
+step "summary"
+printf '%s\n' "${summary[@]}"
+echo "$passed passed, $failed failed"
+((rust_status == 0 && bindings_status == 0 && failed == 0))

@@ -29,6 +29,7 @@ lib_dir="$repo/target/debug"
 logs="$repo/target/bindings"
 passed=0
 failed=0
+summary=()
 
 if $run_kotlin; then
   step "Kotlin: mvn -B test (JUnit 5 on the JVM, JNA loading $lib_dir/libpushseal_ffi)"
@@ -38,6 +39,7 @@ if $run_kotlin; then
   # Surefire's closing "Tests run: N, Failures: F, Errors: E, Skipped: S".
   read -r run fails errors < <(sed -n 's/^\[[A-Z]*\] Tests run: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\), Skipped: [0-9]*$/\1 \2 \3/p' "$logs/kotlin.log" | tail -n 1)
   ((run > 0)) || { echo "Kotlin: no tests ran" >&2; exit 1; }
+  summary+=("kotlin: $((run - fails - errors)) passed, $((fails + errors)) failed")
   passed=$((passed + run - fails - errors))
   failed=$((failed + fails + errors))
 fi
@@ -52,10 +54,13 @@ if $run_swift; then
   # (on stderr on macOS, hence 2>&1).
   read -r run fails < <(sed -n 's/^[[:space:]]*Executed \([0-9]*\) tests\{0,1\}, with \([0-9]*\) failures.*/\1 \2/p' "$logs/swift.log" | tail -n 1)
   ((run > 0)) || { echo "Swift: no tests ran" >&2; exit 1; }
+  summary+=("swift: $((run - fails)) passed, $fails failed")
   passed=$((passed + run - fails))
   failed=$((failed + fails))
 fi
 
 step "binding tests done in $(($(date +%s) - started)) s"
+# One line per language (scripts/test-all.sh reads them), then the sum.
+((${#summary[@]})) && printf '%s\n' "${summary[@]}"
 echo "bindings: $passed passed, $failed failed"
 ((failed == 0))

@@ -4,14 +4,14 @@
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::Args;
 use pushseal::net::{AccountStore, Client, ClientConfig, Deadline, FetchOutcome};
-use pushseal::rocketchat::decrypt_push;
-use pushseal::store::{OpenMode, Store};
-use pushseal::{normalize_server, Password, SecretString};
+use pushseal::rocketchat::{decrypt_push, Keyring};
+use pushseal::store::OpenMode;
+use pushseal::{normalize_server, Error, Password, SecretString};
 use zeroize::Zeroizing;
 
 use crate::input::{warn_skipped, PASSWORD_ENV};
@@ -26,17 +26,19 @@ const EXIT_FAILED: u8 = 1;
 /// TLS and timing options of the commands that go online.
 #[derive(Args, Debug, Clone)]
 pub struct NetArgs {
-    /// Extra CA certificate(s), PEM, for a server with a private CA.
+    /// Extra CA certificate(s), PEM, trusted besides the system's: for a
+    /// server with a private CA.
     #[arg(long, value_name = "PEM")]
     ca_file: Option<PathBuf>,
     /// Public-key pin: base64 SHA-256 of the server's SubjectPublicKeyInfo
     /// (leaf, intermediate or CA). Repeatable.
     #[arg(long = "pin", value_name = "BASE64")]
     pins: Vec<String>,
-    /// Allow plain http to hosts other than loopback.
+    /// Allow plain http to hosts other than loopback (never for real use).
     #[arg(long)]
     allow_http: bool,
-    /// Give up after this many milliseconds (the whole operation).
+    /// Give up after this many milliseconds (the whole operation, retries
+    /// included).
     #[arg(long, value_name = "MS", default_value_t = 25_000)]
     deadline_ms: u64,
 }
@@ -46,7 +48,7 @@ impl NetArgs {
         Deadline::after(Duration::from_millis(self.deadline_ms))
     }
 
-    fn client(&self, store: Store) -> Result<Client, String> {
+    fn client(&self, store: Arc<dyn AccountStore>) -> Result<Client, String> {
         let extra_ca_pem = match &self.ca_file {
             Some(path) => Some(
                 std::fs::read_to_string(path)
@@ -60,23 +62,54 @@ impl NetArgs {
             allow_http: self.allow_http,
             ..ClientConfig::default()
         };
-        Client::new(config, Arc::new(store) as Arc<dyn AccountStore>).map_err(|e| e.to_string())
+        Client::new(config, store).map_err(|e| e.to_string())
     }
 }
 
-/// `pushseal login`: stores the user id and REST token for `server`.
-pub fn login(location: &Location, server: &str, user_id: &str) -> Result<ExitCode, String> {
+/// `pushseal login`: checks the user id and REST token with the server
+/// once (`me`), then stores them for `server`. Nothing is stored when the
+/// server refuses them.
+pub fn login(
+    location: &Location,
+    server: &str,
+    user_id: &str,
+    net: &NetArgs,
+) -> Result<ExitCode, String> {
     let server = normalize_server(server).map_err(|e| e.to_string())?;
     let token = secret_input(TOKEN_ENV, "auth token")?;
+    let token = SecretString::from(token.as_str());
+    // The check runs on an in-memory login, so the store is touched only
+    // once the server has said yes.
+    let mut keyring = Keyring::new();
+    keyring
+        .add_account(&server, user_id, None)
+        .and_then(|()| keyring.set_auth_token(&server, token.clone()))
+        .map_err(|e| e.to_string())?;
+    let client = net.client(Arc::new(Mutex::new(keyring)))?;
+    match client.check_login_blocking(&server, net.deadline()) {
+        Ok(id) if id == user_id => {}
+        Ok(id) => {
+            errln!(
+                "pushseal: the token belongs to user {id}, not {user_id}: run `pushseal login` again with --user-id {id}"
+            );
+            return Ok(ExitCode::from(EXIT_FAILED));
+        }
+        Err(Error::Unauthorized(_)) => {
+            errln!(
+                "pushseal: {server} refused this login (unauthorized): check --user-id and the auth token \
+                 (a personal access token and the user id shown with it); nothing was stored"
+            );
+            return Ok(ExitCode::from(EXIT_FAILED));
+        }
+        Err(e) => return Ok(failed(&e, &server)),
+    }
     let store = location.open(OpenMode::ReadWrite)?;
     store
         .set_account(&server, user_id)
-        .map_err(|e| e.to_string())?;
-    store
-        .set_auth_token(&server, SecretString::from(token.as_str()))
-        .map_err(|e| e.to_string())?;
-    store.close().map_err(|e| e.to_string())?;
-    println!("logged in to {server} as {user_id}; the token is in the encrypted store");
+        .and_then(|()| store.set_auth_token(&server, token))
+        .and_then(|()| store.close())
+        .map_err(|e| location.explain(e))?;
+    outln!("logged in to {server} as {user_id}; the token is in the encrypted store");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -84,33 +117,43 @@ pub fn login(location: &Location, server: &str, user_id: &str) -> Result<ExitCod
 /// the E2E password and stores it.
 pub fn unlock(location: &Location, server: &str, net: &NetArgs) -> Result<ExitCode, String> {
     let password = Password::from(secret_input(PASSWORD_ENV, "E2E password")?.as_str());
-    let client = net.client(location.open(OpenMode::ReadWrite)?)?;
-    Ok(
-        match client.unlock_blocking(server, &password, net.deadline()) {
-            Ok(()) => {
-                println!("unlocked: the private key for {server} is in the encrypted store");
-                ExitCode::SUCCESS
-            }
-            Err(e) => failed(&e),
-        },
-    )
+    let client = net.client(Arc::new(location.open(OpenMode::ReadWrite)?))?;
+    if let Err(e) = client.unlock_blocking(server, &password, net.deadline()) {
+        return Ok(failed(&e, server));
+    }
+    outln!("unlocked: the private key for {server} is in the encrypted store");
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `pushseal sync`: imports every room key of the account, old ones too.
+/// Before `unlock` the keys stay wrapped, pending; the output says so.
 pub fn sync(location: &Location, server: &str, net: &NetArgs) -> Result<ExitCode, String> {
-    let client = net.client(location.open(OpenMode::ReadWrite)?)?;
+    let store = Arc::new(location.open(OpenMode::ReadWrite)?);
+    let client = net.client(store.clone())?;
     let report = match client.sync_blocking(server, net.deadline()) {
         Ok(report) => report,
-        Err(e) => return Ok(failed(&e)),
+        Err(e) => return Ok(failed(&e, server)),
     };
     warn_skipped(&report.import);
-    println!(
+    outln!(
         "synced {server}: {} subscriptions, {} encrypted rooms, {} new room keys, {} skipped",
         report.subscriptions,
         report.encrypted_rooms,
         report.import.keys,
         report.import.skipped.len()
     );
+    let normalized = normalize_server(server).map_err(|e| e.to_string())?;
+    let account = store
+        .info()
+        .map_err(|e| location.explain(e))?
+        .into_iter()
+        .find(|a| a.server == normalized);
+    if let Some(a) = account.filter(|a| !a.has_private_key && a.pending_keys > 0) {
+        outln!(
+            "{} room keys are pending: they are stored wrapped and become usable after `pushseal unlock --server {server}`",
+            a.pending_keys
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -123,10 +166,10 @@ pub fn decrypt(
     offline: bool,
     net: &NetArgs,
 ) -> Result<FetchOutcome, String> {
-    let store = location.open(OpenMode::ReadOnly)?;
+    let store = Arc::new(location.open(OpenMode::ReadOnly)?);
     if offline {
         return Ok(FetchOutcome {
-            outcome: decrypt_push(payload, &store),
+            outcome: decrypt_push(payload, &*store),
             fetched: false,
             room_key_fetched: false,
         });
@@ -142,14 +185,14 @@ pub fn print(result: &FetchOutcome, json: bool) {
         let mut v = render::json(&result.outcome);
         v["fetched"] = result.fetched.into();
         v["room_key_fetched"] = result.room_key_fetched.into();
-        println!("{v}");
+        outln!("{v}");
         return;
     }
-    print!("{}", render::text(&result.outcome));
+    out!("{}", render::text(&result.outcome));
     match (result.fetched, result.room_key_fetched) {
-        (true, true) => println!("(message and room key fetched from the server)"),
-        (true, false) => println!("(message fetched from the server)"),
-        (false, true) => println!("(room key fetched from the server)"),
+        (true, true) => outln!("(message and room key fetched from the server)"),
+        (true, false) => outln!("(message fetched from the server)"),
+        (false, true) => outln!("(room key fetched from the server)"),
         (false, false) => {}
     }
 }
@@ -172,8 +215,24 @@ fn secret_input(env: &str, what: &str) -> Result<Zeroizing<String>, String> {
     Ok(value)
 }
 
-fn failed(e: &pushseal::Error) -> ExitCode {
-    let reason = pushseal::FailureReason::from(e);
-    eprintln!("pushseal: {} ({})", e, reason.as_str());
+/// A server-side failure, in words that say what to do next.
+fn failed(e: &Error, server: &str) -> ExitCode {
+    match e {
+        Error::WrongPassword => errln!(
+            "pushseal: wrong E2E password for {server}: the private key did not open and nothing \
+             was stored; run `pushseal unlock --server {server}` again with the right one"
+        ),
+        Error::NotLoggedIn(_) | Error::UnknownServer(_) => errln!(
+            "pushseal: not logged in to {server}: run `pushseal login --server {server} --user-id ID` first"
+        ),
+        Error::Unauthorized(_) => errln!(
+            "pushseal: {e} (unauthorized): the server refused the stored login; \
+             run `pushseal login --server {server} --user-id ID` again"
+        ),
+        _ => errln!(
+            "pushseal: {e} ({})",
+            pushseal::FailureReason::from(e).as_str()
+        ),
+    }
     ExitCode::from(EXIT_FAILED)
 }

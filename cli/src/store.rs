@@ -4,12 +4,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use pushseal::rocketchat::KeysFile;
 use pushseal::store::{AccountInfo, OpenMode, Store, StoreError, StoreKey};
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use crate::input::{password_from_env, warn_skipped};
+use crate::input::{read_keys, warn_skipped};
 
 /// The store key as 64 hex digits; wins over the key file.
 pub const STORE_KEY_ENV: &str = "PUSHSEAL_STORE_KEY";
@@ -31,30 +30,80 @@ impl Location {
         Ok(Self { store, key_file })
     }
 
-    /// Opens the store; a read-write open creates it, and its key file, when
-    /// they do not exist yet.
+    /// Opens the store. A read-write open creates it, and its key file,
+    /// when there is no store yet; a key file is never made for a store
+    /// that exists, since a new key cannot open it.
     pub fn open(&self, mode: OpenMode) -> Result<Store, String> {
-        let key = self.key(mode == OpenMode::ReadWrite)?;
-        if mode == OpenMode::ReadWrite {
+        let state = self.state()?;
+        let read_write = mode == OpenMode::ReadWrite;
+        match state {
+            State::Missing if !read_write => {
+                return Err(format!(
+                    "no key store at {}: create one with `pushseal import --keys KEYS.json` \
+                     or `pushseal login --server URL --user-id ID`",
+                    self.store.display()
+                ))
+            }
+            State::Empty if !read_write => {
+                return Err(format!(
+                    "the key store {} is empty (0 bytes) and holds no keys: \
+                     run `pushseal store migrate` to set it up, then `pushseal import` or `pushseal login`",
+                    self.store.display()
+                ))
+            }
+            _ => {}
+        }
+        let key = self.key(read_write && state != State::Exists)?;
+        if read_write {
             if let Some(folder) = self.store.parent().filter(|p| !p.as_os_str().is_empty()) {
                 create_private_dir(folder)?;
             }
-            create_private_file(&self.store)?;
+            if state == State::Empty {
+                // Nothing was ever written to it; start it afresh rather
+                // than ask SQLite to read a file with no header.
+                std::fs::remove_file(&self.store)
+                    .map_err(|e| format!("cannot replace {}: {e}", self.store.display()))?;
+            }
         }
-        Store::open(&self.store, &key, mode).map_err(|e| match e {
-            StoreError::NotFound => format!(
-                "no key store at {}: run `pushseal import --keys KEYS.json` first",
-                self.store.display()
-            ),
-            StoreError::WrongKey => format!(
-                "wrong store key for {} (from ${STORE_KEY_ENV} or {})",
-                self.store.display(),
-                self.key_file.display()
-            ),
-            other => format!("{}: {other}", self.store.display()),
-        })
+        Store::open(&self.store, &key, mode).map_err(|e| self.explain(e))
     }
 
+    /// A store error as the user can act on it: what is wrong and the
+    /// command or setting that fixes it.
+    pub fn explain(&self, e: StoreError) -> String {
+        let store = self.store.display();
+        let key_source = match std::env::var_os(STORE_KEY_ENV) {
+            Some(_) => format!("${STORE_KEY_ENV}"),
+            None => format!("key file {}", self.key_file.display()),
+        };
+        match e {
+            StoreError::NotFound => format!(
+                "no key store at {store}: create one with `pushseal import --keys KEYS.json`"
+            ),
+            StoreError::WrongKey => format!("wrong store key for {store} (from {key_source})"),
+            StoreError::Corrupt(detail) => format!(
+                "the key store {store} is damaged ({detail}); the store key is NOT the problem, \
+                 so keep it: restore the store from a backup, or move it away and build a \
+                 new one with `pushseal import` or `pushseal login`, `unlock` and `sync`"
+            ),
+            StoreError::NotMigrated { found, supported } => format!(
+                "the key store {store} has schema {found} and this pushseal reads {supported}: \
+                 run `pushseal store migrate` once to upgrade it"
+            ),
+            other => format!("{store}: {other}"),
+        }
+    }
+
+    fn state(&self) -> Result<State, String> {
+        match std::fs::metadata(&self.store) {
+            Ok(meta) if meta.len() == 0 => Ok(State::Empty),
+            Ok(_) => Ok(State::Exists),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::Missing),
+            Err(e) => Err(format!("cannot read {}: {e}", self.store.display())),
+        }
+    }
+
+    /// The store key; `create` makes a new key file when there is none.
     fn key(&self, create: bool) -> Result<StoreKey, String> {
         if let Ok(hex) = std::env::var(STORE_KEY_ENV) {
             let hex = Zeroizing::new(hex);
@@ -68,7 +117,10 @@ impl Location {
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => self.create_key(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!(
-                "no store key: set ${STORE_KEY_ENV} or create the store with `pushseal import` (key file {} is missing)",
+                "the key store {} exists but its key file {} is missing: restore that file \
+                 (or pass --store-key-file), or set ${STORE_KEY_ENV} to the store's key; \
+                 a new key cannot open this store, so none is made",
+                self.store.display(),
                 self.key_file.display()
             )),
             Err(e) => Err(format!("cannot read {}: {e}", self.key_file.display())),
@@ -91,12 +143,21 @@ impl Location {
             f.sync_all()
         });
         written.map_err(|e| format!("cannot create key file {}: {e}", self.key_file.display()))?;
-        eprintln!(
+        errln!(
             "pushseal: created a new store key in {}",
             self.key_file.display()
         );
         Ok(key)
     }
+}
+
+/// What is at the store path before opening it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    Missing,
+    /// 0 bytes: created, never written (an import that stopped early).
+    Empty,
+    Exists,
 }
 
 /// `$XDG_DATA_HOME/pushseal/store.db`, else `~/.local/share/pushseal/store.db`.
@@ -123,27 +184,12 @@ fn create_private_dir(folder: &Path) -> Result<(), String> {
         .map_err(|e| format!("cannot create {}: {e}", folder.display()))
 }
 
-/// SQLite would create the file world-readable (0644), and its -wal and
-/// -shm files copy that mode; an empty file made here with 0600 is
-/// what SQLite then starts the new database in.
-fn create_private_file(path: &Path) -> Result<(), String> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(format!("cannot create {}: {e}", path.display())),
-    }
-}
-
 #[cfg(unix)]
 fn warn_if_shared(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     if let Ok(meta) = std::fs::metadata(path) {
         if meta.permissions().mode() & 0o077 != 0 {
-            eprintln!(
+            errln!(
                 "pushseal: warning: {} is readable by other users (chmod 600 it)",
                 path.display()
             );
@@ -156,41 +202,51 @@ fn warn_if_shared(_path: &Path) {}
 
 /// `pushseal import --keys KEYS.json`.
 pub fn import(location: &Location, keys: &Path) -> Result<(), String> {
-    let bytes = std::fs::read(keys).map_err(|e| format!("cannot read {}: {e}", keys.display()))?;
-    let file = KeysFile::parse(&bytes).map_err(|e| format!("{}: {e}", keys.display()))?;
-    let (server, user) = (file.server.clone(), file.user_id.clone());
+    let checked = read_keys(keys)?;
+    let (server, user) = (checked.file.server.clone(), checked.file.user_id.clone());
     let store = location.open(OpenMode::ReadWrite)?;
     let report = store
-        .import_keys_file(file, password_from_env())
-        .map_err(|e| format!("{}: {e}", keys.display()))?;
+        .import_keys_file(checked.file, checked.password)
+        .map_err(|e| match e {
+            StoreError::Invalid(inner) => checked.context.error(&inner),
+            other => location.explain(other),
+        })?;
     warn_skipped(&report);
-    println!(
+    outln!(
         "imported {} new room keys from {} rooms for {user} on {server} into {}",
         report.keys,
         report.rooms,
         location.store.display()
     );
-    store.close().map_err(|e| e.to_string())
+    store.close().map_err(|e| location.explain(e))
+}
+
+/// `pushseal store migrate`: a read-write open upgrades the schema.
+pub fn migrate(location: &Location) -> Result<(), String> {
+    let store = location.open(OpenMode::ReadWrite)?;
+    store.close().map_err(|e| location.explain(e))?;
+    outln!("the key store {} is up to date", location.store.display());
+    Ok(())
 }
 
 /// `pushseal store info`: accounts, rooms and key counts; never a secret.
 pub fn info(location: &Location, as_json: bool) -> Result<(), String> {
     let store = location.open(OpenMode::ReadOnly)?;
-    let accounts = store.info().map_err(|e| e.to_string())?;
-    store.close().map_err(|e| e.to_string())?;
+    let accounts = store.info().map_err(|e| location.explain(e))?;
+    store.close().map_err(|e| location.explain(e))?;
     if as_json {
         let accounts: Vec<_> = accounts.iter().map(account_json).collect();
-        println!("{}", json!({"store": location.store, "accounts": accounts}));
+        outln!("{}", json!({"store": location.store, "accounts": accounts}));
         return Ok(());
     }
-    println!("store: {}", location.store.display());
+    outln!("store: {}", location.store.display());
     if accounts.is_empty() {
-        println!("no accounts");
+        outln!("no accounts");
     }
     for a in &accounts {
         let keys: usize = a.rooms.iter().map(|r| r.keys).sum();
-        println!(
-            "{}  user {}  private key: {}  auth token: {}  rooms: {}  keys: {}  waiting: {}",
+        outln!(
+            "{}  user {}  private key: {}  auth token: {}  rooms: {}  keys: {}  pending: {}",
             a.server,
             a.user_id,
             yes(a.has_private_key),
@@ -201,7 +257,14 @@ pub fn info(location: &Location, as_json: bool) -> Result<(), String> {
         );
         for r in &a.rooms {
             let current = r.current_kid.as_deref().unwrap_or("(none)");
-            println!("  {}  {} keys  current {current}", r.rid, r.keys);
+            outln!("  {}  {} keys  current {current}", r.rid, r.keys);
+        }
+        if a.pending_keys > 0 && !a.has_private_key {
+            outln!(
+                "  {} room keys are pending until `pushseal unlock --server {}`",
+                a.pending_keys,
+                a.server
+            );
         }
     }
     Ok(())

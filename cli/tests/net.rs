@@ -73,8 +73,9 @@ fn json(out: &Output) -> Value {
 fn set_up(scratch: &Scratch, server: &FakeServer, net: &[&str]) {
     let v = vectors();
     let user = v["device_user"]["user_id"].as_str().unwrap();
+    // login checks the token with the server, so it takes the TLS options too.
     let login = scratch.run(
-        &["login", "--server", &server.url, "--user-id", user],
+        &[&["login", "--server", &server.url, "--user-id", user], net].concat(),
         &[("PUSHSEAL_AUTH_TOKEN", TOKEN)],
         b"",
     );
@@ -198,12 +199,19 @@ fn tls_with_the_extra_ca_and_without() {
 fn secrets_never_come_from_arguments_and_are_never_printed() {
     let server = FakeServer::http(&[]);
     let scratch = Scratch::new("secrets");
+    // A wrong login is refused (exit 1) by the server's check; either way
+    // the token read from stdin is never echoed.
     let out = scratch.run(
         &["login", "--server", &server.url, "--user-id", "u"],
         &[],
         b"s3cret-token\n",
     );
-    let all = format!("{}{}", ok(&out), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!all.contains("s3cret-token"));
     let empty = scratch.run(
         &["login", "--server", &server.url, "--user-id", "u"],
@@ -212,4 +220,136 @@ fn secrets_never_come_from_arguments_and_are_never_printed() {
     );
     assert_eq!(empty.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&empty.stderr).contains("PUSHSEAL_AUTH_TOKEN"));
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn login_checks_the_token_once_and_stores_nothing_when_refused() {
+    let v = vectors();
+    let user = v["device_user"]["user_id"].as_str().unwrap();
+    let server = FakeServer::http(&[]);
+    let scratch = Scratch::new("login");
+    let login = |token: &str, user: &str| {
+        scratch.run(
+            &["login", "--server", &server.url, "--user-id", user],
+            &[("PUSHSEAL_AUTH_TOKEN", token)],
+            b"",
+        )
+    };
+
+    let refused = login("not-the-token", user);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    let said = stderr(&refused);
+    assert!(said.contains("refused this login"), "{said}");
+    assert!(said.contains("nothing was stored"), "{said}");
+    assert!(!said.contains("not-the-token"), "{said}");
+    assert!(
+        !scratch.0.join("store.db").exists(),
+        "no store for a refused login"
+    );
+    assert_eq!(server.requests("me"), 1);
+
+    assert!(ok(&login(TOKEN, user)).contains("logged in"));
+    assert_eq!(server.requests("me"), 2, "one check per login");
+    let info = json(&scratch.run(&["store", "info", "--json"], &[], b""));
+    assert_eq!(info["accounts"][0]["has_auth_token"], true);
+}
+
+#[test]
+fn unlock_with_a_wrong_password_says_so_in_plain_words() {
+    let v = vectors();
+    let user = v["device_user"]["user_id"].as_str().unwrap();
+    let server = FakeServer::http(&[]);
+    let scratch = Scratch::new("unlock");
+    let login = scratch.run(
+        &["login", "--server", &server.url, "--user-id", user],
+        &[("PUSHSEAL_AUTH_TOKEN", TOKEN)],
+        b"",
+    );
+    ok(&login);
+    let out = scratch.run(
+        &["unlock", "--server", &server.url],
+        &[],
+        b"wrong-password-123\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let said = stderr(&out);
+    assert!(said.contains("wrong E2E password"), "{said}");
+    assert!(!said.contains("no_private_key"), "{said}");
+    assert!(said.contains("pushseal unlock --server"), "{said}");
+    assert!(!said.contains("wrong-password-123"), "{said}");
+}
+
+#[test]
+fn sync_before_unlock_says_the_keys_are_pending() {
+    let v = vectors();
+    let user = v["device_user"]["user_id"].as_str().unwrap();
+    let server = FakeServer::http(&[]);
+    let scratch = Scratch::new("pending");
+    ok(&scratch.run(
+        &["login", "--server", &server.url, "--user-id", user],
+        &[("PUSHSEAL_AUTH_TOKEN", TOKEN)],
+        b"",
+    ));
+    let synced = ok(&scratch.run(&["sync", "--server", &server.url], &[], b""));
+    assert!(synced.contains("0 new room keys"), "{synced}");
+    assert!(synced.contains("room keys are pending"), "{synced}");
+    assert!(synced.contains("pushseal unlock --server"), "{synced}");
+
+    let before = json(&scratch.run(&["store", "info", "--json"], &[], b""));
+    let pending = before["accounts"][0]["pending_keys"].as_u64().unwrap();
+    assert!(pending > 1, "{before}");
+    assert!(
+        synced.contains(&format!("{pending} room keys are pending")),
+        "{synced}"
+    );
+    let info = ok(&scratch.run(&["store", "info"], &[], b""));
+    assert!(info.contains(&format!("pending: {pending}")), "{info}");
+    assert!(!info.contains("waiting"), "{info}");
+    assert!(info.contains("pending until `pushseal unlock"), "{info}");
+
+    let password = format!("{}\n", v["device_user"]["password"].as_str().unwrap());
+    ok(&scratch.run(
+        &["unlock", "--server", &server.url],
+        &[],
+        password.as_bytes(),
+    ));
+    // Unlocking unwraps them; the vectors' key wrapped for another user
+    // cannot be unwrapped and stays pending.
+    let info = json(&scratch.run(&["store", "info", "--json"], &[], b""));
+    assert_eq!(info["accounts"][0]["has_private_key"], true, "{info}");
+    assert!(
+        info["accounts"][0]["pending_keys"].as_u64().unwrap() < pending,
+        "{info}"
+    );
+    let text = ok(&scratch.run(&["store", "info"], &[], b""));
+    assert!(!text.contains("pending until"), "{text}");
+}
+
+#[test]
+fn an_id_only_push_is_fetched_only_from_the_server_logged_in_to() {
+    let v = vectors();
+    let server = FakeServer::http(&[]);
+    let scratch = Scratch::new("host");
+    set_up(&scratch, &server, &[]);
+    let payload = &push(&v, "p34-apns-idonly-rc.v2-gcm")["payload"];
+    // Same server under another name: not the login's URL, so no fetch.
+    let other_name = server.url.replace("127.0.0.1", "localhost");
+    for host in [other_name.as_str(), "https://chat.example.org"] {
+        let out = scratch.run(&["decrypt", "--json", "-"], &[], &with_host(payload, host));
+        let got = json(&out);
+        assert_eq!(out.status.code(), Some(3), "{host}");
+        assert_eq!(got["reason"], "not_logged_in", "{host}: {got}");
+        assert_eq!(got["fetched"], false);
+    }
+    assert_eq!(server.requests("push.get"), 0);
+    let out = scratch.run(
+        &["decrypt", "--json", "-"],
+        &[],
+        &with_host(payload, &server.url),
+    );
+    assert_eq!(json(&out)["fetched"], true);
 }

@@ -2,13 +2,15 @@
 
 use std::fmt;
 
+use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 /// Decrypted message text, or any other user-visible secret string.
 ///
 /// `Debug` prints only the length, so a stray `{:?}` in a log line cannot
-/// leak a message. The buffer is zeroized when dropped.
-#[derive(Clone, Default, PartialEq, Eq)]
+/// leak a message. The buffer is zeroized when dropped. `==` takes the
+/// same time wherever the contents differ (only the lengths may tell).
+#[derive(Clone, Default)]
 pub struct SecretString(Zeroizing<String>);
 
 impl SecretString {
@@ -44,8 +46,9 @@ impl fmt::Debug for SecretString {
     }
 }
 
-/// Raw secret bytes: key material, decrypted buffers.
-#[derive(Clone, PartialEq, Eq)]
+/// Raw secret bytes: key material, decrypted buffers. `==` is
+/// constant-time, as for [`SecretString`].
+#[derive(Clone)]
 pub struct SecretBytes(Zeroizing<Vec<u8>>);
 
 impl SecretBytes {
@@ -72,6 +75,28 @@ impl fmt::Debug for SecretBytes {
     }
 }
 
+impl PartialEq for SecretString {
+    fn eq(&self, other: &Self) -> bool {
+        ct_eq(self.0.as_bytes(), other.0.as_bytes())
+    }
+}
+
+impl Eq for SecretString {}
+
+impl PartialEq for SecretBytes {
+    fn eq(&self, other: &Self) -> bool {
+        ct_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for SecretBytes {}
+
+/// Constant-time in the contents; slices of different lengths are unequal
+/// at once (a secret's length is not hidden anyway).
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
+}
+
 /// The user's E2E password, as typed.
 pub type Password = SecretString;
 
@@ -86,5 +111,14 @@ mod tests {
         assert!(!format!("{s:?}").contains("hunter2"));
         assert!(!format!("{b:?}").contains("key"));
         assert_eq!(format!("{s:?}"), "SecretString(<22 bytes redacted>)");
+    }
+
+    #[test]
+    fn equality_compares_contents() {
+        assert_eq!(SecretString::from("abc"), SecretString::from("abc"));
+        assert_ne!(SecretString::from("abc"), SecretString::from("abd"));
+        assert_ne!(SecretString::from("abc"), SecretString::from("abcd"));
+        assert_eq!(SecretBytes::new(vec![1, 2]), SecretBytes::new(vec![1, 2]));
+        assert_ne!(SecretBytes::new(vec![1, 2]), SecretBytes::new(vec![1, 3]));
     }
 }

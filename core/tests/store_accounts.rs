@@ -268,3 +268,27 @@ fn keys_files_import_with_password_or_jwk() {
         );
     }
 }
+
+/// The private key lives in a table of its own that decryption never
+/// reads: with that table gone, every push still decrypts, and only the
+/// private key itself is missing.
+#[test]
+fn decryption_never_reads_the_private_key_table() {
+    let v = vectors();
+    let dir = TempDir::new("hot-path");
+    let key = StoreKey::generate();
+    seeded_store(&dir.db(), &key, &v).close().unwrap();
+    raw_connection(&dir.db(), &key)
+        .execute_batch("ALTER TABLE private_keys RENAME TO private_keys_elsewhere;")
+        .unwrap();
+
+    let nse = Store::open(dir.db(), &key, OpenMode::ReadOnly).unwrap();
+    for (id, push, body) in decrypted_pushes(&v) {
+        assert_eq!(decrypt_push(&push, &nse).display().1, body, "{id}");
+    }
+    assert!(nse.info().unwrap()[0].has_private_key);
+    assert!(
+        nse.private_key(SERVER).is_err(),
+        "the key is only in that table"
+    );
+}

@@ -1,6 +1,8 @@
 //! Real OS processes sharing one store: a writer importing keys while
 //! readers decrypt, and writers killed with SIGKILL in mid-write. The
-//! children are this test binary again, running `child_process_role`.
+//! children are this test binary again, running the ignored test
+//! `child_process_role`. Every wait is on a count or a file, never a time
+//! window, so a slow (emulated) machine only makes the tests slower.
 
 mod store_support;
 
@@ -15,16 +17,19 @@ use pushseal::Outcome;
 use store_support::*;
 
 const ROLE: &str = "PUSHSEAL_TEST_CHILD_ROLE";
-/// How long the writer and the readers run side by side.
-const RUN_FOR: Duration = Duration::from_millis(2500);
-/// Upper bound for any child; past it the test fails instead of hanging.
-const CHILD_LIMIT: Duration = Duration::from_secs(60);
+/// Imports the writer commits.
+const IMPORTS: usize = 12;
+const READERS: usize = 3;
+/// Upper bound for any child or wait; past it the test fails instead of
+/// hanging. Generous: under emulation a child can be 20 times slower.
+const CHILD_LIMIT: Duration = Duration::from_secs(300);
 
 fn spawn(role: &str, db: &Path, key: &StoreKey, extra: &[(&str, String)]) -> Child {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
     cmd.args([
         "--exact",
         "child_process_role",
+        "--ignored",
         "--nocapture",
         "--test-threads=1",
     ])
@@ -93,30 +98,41 @@ fn one_writer_and_three_readers_in_separate_processes() {
     seeded_store(&dir.db(), &key, &v).close().unwrap();
     let pushes = dir.path().join("pushes");
     std::fs::create_dir(&pushes).unwrap();
-    let until = [("PUSHSEAL_TEST_PUSHES", pushes.display().to_string())];
+    let with = [("PUSHSEAL_TEST_PUSHES", pushes.display().to_string())];
 
-    let writer = spawn("writer", &dir.db(), &key, &until);
-    let readers: Vec<Child> = (0..3)
-        .map(|_| spawn("reader", &dir.db(), &key, &until))
+    let readers: Vec<Child> = (0..READERS)
+        .map(|r| {
+            let me = [with[0].clone(), ("PUSHSEAL_TEST_READER", r.to_string())];
+            spawn("reader", &dir.db(), &key, &me)
+        })
         .collect();
+    let writer = spawn("writer", &dir.db(), &key, &with);
     let wrote = number(&finish(writer, "writer"), "wrote ");
-    let mut fresh_seen = 0;
+    assert_eq!(wrote, IMPORTS);
     for (i, reader) in readers.into_iter().enumerate() {
         let lines = finish(reader, &format!("reader {i}"));
         assert!(number(&lines, "decrypted ") > 0);
-        fresh_seen += number(&lines, "fresh ");
+        // The writer waited half-way until this reader had decrypted its
+        // newest push, so the reader's open connection saw a commit made
+        // after it opened, while the writer was still running.
+        let overlapped = number(&lines, "overlapped ");
+        eprintln!("reader {i}: {overlapped} fresh keys decrypted while the writer ran");
+        assert!(overlapped > 0, "reader {i} never overlapped the writer");
     }
-    assert!(wrote > 5, "the writer committed only {wrote} imports");
-    eprintln!("writer committed {wrote} imports; readers caught {fresh_seen} fresh keys");
-    assert!(
-        fresh_seen > 0,
-        "the readers never caught a key the writer had just added"
-    );
 
     // No lost write: every import the writer reported is there.
     let store = Store::open(dir.db(), &key, OpenMode::ReadOnly).unwrap();
     assert_eq!(stress_rooms(&store), wrote);
-    let files = std::fs::read_dir(&pushes).unwrap().count();
+    let files = std::fs::read_dir(&pushes)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".json")
+        })
+        .count();
     assert_eq!(files, wrote);
     store.check_integrity().unwrap();
 }
@@ -147,8 +163,22 @@ fn a_writer_killed_between_imports_loses_nothing_committed() {
     }
 }
 
+/// The child is stopped (SIGSTOP) once re-encrypted pages reach the WAL,
+/// and killed only when the WAL shows no commit frame: the kill then
+/// provably lands inside the rekey transaction. A rekey that committed
+/// before the stop is retried on a fresh store.
 #[test]
 fn a_writer_killed_inside_a_transaction_leaves_the_last_commit() {
+    for attempt in 1..=5 {
+        if kill_inside_rekey(attempt) {
+            return;
+        }
+        eprintln!("attempt {attempt}: the rekey committed before the stop; again");
+    }
+    panic!("no attempt stopped the rekey inside its transaction");
+}
+
+fn kill_inside_rekey(attempt: usize) -> bool {
     let dir = TempDir::new("kill-rekey");
     let old = StoreKey::generate();
     let new = StoreKey::generate();
@@ -166,40 +196,33 @@ fn a_writer_killed_inside_a_transaction_leaves_the_last_commit() {
     let mut child = spawn("rekeyer", &dir.db(), &old, &extra);
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     while child_line(&lines.next().unwrap().unwrap()) != Some("rekeying") {}
-    // Re-encrypted pages reaching the WAL mean the transaction is under
-    // way; it commits only after all ~2 000 pages are written. 32 frames
-    // in, it is well inside.
     const INSIDE: u64 = 32 * (4096 + 24);
     let [_, wal, _] = store_files(&dir.db());
     let wal_len = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
     let started = Instant::now();
-    while wal_len() < INSIDE
-        && child.try_wait().unwrap().is_none()
-        && started.elapsed() < CHILD_LIMIT
-    {
+    while wal_len() < INSIDE && child.try_wait().unwrap().is_none() {
+        assert!(started.elapsed() < CHILD_LIMIT, "the rekey never started");
         std::thread::sleep(Duration::from_millis(1));
     }
-    child.kill().unwrap();
+    signal("STOP", &child);
+    let inside = child.try_wait().unwrap().is_none() && !wal_has_commit(&wal);
+    child.kill().unwrap(); // SIGKILL, also of a stopped process
     child.wait().unwrap();
-    let wal_bytes = wal_len();
 
-    let store = match Store::open(dir.db(), &old, OpenMode::ReadWrite) {
-        Ok(store) => {
-            // Killed mid-rekey: the half-written new-key pages sit in the
-            // WAL without a commit record, and recovery ignores them.
-            assert!(
-                wal_bytes > 0,
-                "killed before the transaction wrote anything"
-            );
-            eprintln!("killed inside the rekey transaction ({wal_bytes} WAL bytes uncommitted)");
-            store
-        }
-        Err(StoreError::WrongKey) => {
-            eprintln!("the rekey committed before the kill");
-            Store::open(dir.db(), &new, OpenMode::ReadWrite).unwrap()
-        }
-        Err(e) => panic!("store unusable after the kill: {e:?}"),
-    };
+    if !inside {
+        return false;
+    }
+    eprintln!(
+        "attempt {attempt}: killed inside the rekey transaction ({} WAL bytes, no commit frame)",
+        wal_len()
+    );
+    // The half-written new-key pages sit in the WAL without a commit
+    // frame; recovery ignores them and the old key still opens the store.
+    assert_eq!(
+        Store::open(dir.db(), &new, OpenMode::ReadOnly).unwrap_err(),
+        StoreError::WrongKey
+    );
+    let store = Store::open(dir.db(), &old, OpenMode::ReadWrite).unwrap();
     store.check_integrity().unwrap();
     for i in 0..16 {
         let (_, got) = store
@@ -208,21 +231,50 @@ fn a_writer_killed_inside_a_transaction_leaves_the_last_commit() {
             .unwrap();
         assert!(got.expose() == token(i), "account {i} damaged");
     }
+    true
 }
 
-/// The child half of the tests above; does nothing on its own.
+fn signal(name: &str, child: &Child) {
+    let status = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{name}");
+}
+
+/// Whether any frame of the WAL is a commit frame: its header's second
+/// word (the database size after the commit) is non-zero. SQLCipher
+/// encrypts the page, not SQLite's frame header.
+fn wal_has_commit(wal: &Path) -> bool {
+    const HEADER: usize = 32;
+    const FRAME: usize = 24 + 4096;
+    let bytes = std::fs::read(wal).unwrap_or_default();
+    bytes
+        .get(HEADER..)
+        .unwrap_or_default()
+        .chunks_exact(FRAME)
+        .any(|frame| frame[4..8] != [0, 0, 0, 0])
+}
+
+/// The child half of the tests above, started by them as a process.
 #[test]
+#[ignore = "a child process of the other tests in this file"]
 fn child_process_role() {
-    let Ok(role) = std::env::var(ROLE) else {
-        return;
-    };
+    let role = std::env::var(ROLE).expect("started by another test with a role");
     let db = PathBuf::from(std::env::var("PUSHSEAL_TEST_STORE").unwrap());
     let key = StoreKey::from_hex(&std::env::var("PUSHSEAL_TEST_STORE_KEY").unwrap()).unwrap();
     let pushes = std::env::var("PUSHSEAL_TEST_PUSHES").map(PathBuf::from);
     match role.as_str() {
         "writer" => writer(&db, &key, &pushes.unwrap(), true),
         "importer" => writer(&db, &key, Path::new(""), false),
-        "reader" => reader(&db, &key, &pushes.unwrap()),
+        "reader" => {
+            let me: usize = std::env::var("PUSHSEAL_TEST_READER")
+                .unwrap()
+                .parse()
+                .unwrap();
+            reader(&db, &key, &pushes.unwrap(), me)
+        }
         "rekeyer" => {
             let store = Store::open(&db, &key, OpenMode::ReadWrite).unwrap();
             let new = StoreKey::from_hex(&std::env::var("PUSHSEAL_TEST_NEW_KEY").unwrap()).unwrap();
@@ -234,14 +286,33 @@ fn child_process_role() {
     }
 }
 
-/// Imports a new room per iteration; each push file appears only after its
-/// key was committed. Bounded by `RUN_FOR` when `timed`, else until killed.
-fn writer(db: &Path, key: &StoreKey, pushes: &Path, timed: bool) {
-    let v = vectors();
-    let store = Store::open(db, key, OpenMode::ReadWrite).unwrap();
+/// Waits until `path` exists; fails past `CHILD_LIMIT`.
+fn wait_for(path: &Path) {
     let started = Instant::now();
+    while !path.exists() {
+        assert!(
+            started.elapsed() < CHILD_LIMIT,
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Imports a new room per iteration; each push file appears only after its
+/// key was committed. `with_readers`: `IMPORTS` imports (it
+/// waits for them to open, and half-way for each to decrypt the newest
+/// push); else imports until killed.
+fn writer(db: &Path, key: &StoreKey, pushes: &Path, with_readers: bool) {
+    let v = vectors();
+    if with_readers {
+        for r in 0..READERS {
+            wait_for(&pushes.join(format!("ready-{r}")));
+        }
+    }
+    let store = Store::open(db, key, OpenMode::ReadWrite).unwrap();
     let mut i = 0;
-    while !timed || started.elapsed() < RUN_FOR {
+    while !with_readers || i < IMPORTS {
         let rid = format!("StressRoom{i:05}");
         let fresh = FreshKey::new(&v, &format!("stress-kid-{i}"));
         let report = store
@@ -249,36 +320,46 @@ fn writer(db: &Path, key: &StoreKey, pushes: &Path, timed: bool) {
             .unwrap();
         assert_eq!(report.keys, 1);
         println!("CHILD committed {i}");
-        if timed {
+        if with_readers {
             let push = fresh.push(SERVER, &rid, &format!("stress message {i}"));
             let tmp = pushes.join(format!(".{i:05}.tmp"));
             std::fs::write(&tmp, push).unwrap();
             std::fs::rename(&tmp, pushes.join(format!("{i:05}.json"))).unwrap();
+            if i == IMPORTS / 2 {
+                for r in 0..READERS {
+                    wait_for(&pushes.join(format!("seen-{r}-{i:05}")));
+                }
+            }
         }
         if i % 8 == 7 {
             store.pause().unwrap(); // and reopen lazily on the next import
         }
         i += 1;
     }
+    if with_readers {
+        std::fs::write(pushes.join("done"), b"").unwrap();
+    }
     println!("CHILD wrote {i}");
 }
 
 /// Decrypts vector pushes and the writer's newest push, over one store
-/// handle kept open throughout: no stale view is allowed.
-fn reader(db: &Path, key: &StoreKey, pushes: &Path) {
+/// handle opened before the writer starts and kept open throughout: no
+/// stale view is allowed. Runs until the writer is done.
+fn reader(db: &Path, key: &StoreKey, pushes: &Path, me: usize) {
     let v = vectors();
     let known = decrypted_pushes(&v);
     let store = Store::open(db, key, OpenMode::ReadOnly).unwrap();
-    let started = Instant::now();
-    let (mut decrypted, mut fresh, mut last_fresh) = (0, 0, None);
-    while started.elapsed() < RUN_FOR {
+    std::fs::write(pushes.join(format!("ready-{me}")), b"").unwrap();
+    let (mut decrypted, mut fresh, mut overlapped, mut last_fresh) = (0, 0, 0, None);
+    loop {
+        let writer_done = pushes.join("done").exists();
         let (id, push, body) = &known[decrypted % known.len()];
         assert_eq!(decrypt_push(push, &store).display().1, body, "{id}");
         decrypted += 1;
         let newest = std::fs::read_dir(pushes)
             .unwrap()
             .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .filter(|n| n.ends_with(".json"))
+            .filter(|n| n.ends_with(".json") && !n.starts_with('.'))
             .max();
         if let Some(name) = newest.filter(|n| Some(n) != last_fresh.as_ref()) {
             let i: usize = name.trim_end_matches(".json").parse().unwrap();
@@ -289,9 +370,17 @@ fn reader(db: &Path, key: &StoreKey, pushes: &Path) {
             );
             assert_eq!(outcome.display().1, format!("stress message {i}"));
             fresh += 1;
+            if !writer_done {
+                overlapped += 1;
+            }
+            std::fs::write(pushes.join(format!("seen-{me}-{i:05}")), b"").unwrap();
             last_fresh = Some(name);
+        }
+        if writer_done {
+            break;
         }
     }
     println!("CHILD decrypted {decrypted}");
     println!("CHILD fresh {fresh}");
+    println!("CHILD overlapped {overlapped}");
 }

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """A fake Rocket.Chat server for pushseal's tests (Rust, Kotlin, Swift).
 
-Python 3.11 standard library only. It serves the four REST endpoints
-pushseal calls, with the JSON shapes of a real server, built from the test
-vectors (tests/vectors/rocketchat.json, see tests/vectors/README.md):
+Python 3.11 standard library only. It serves the REST endpoints pushseal
+calls, with the JSON shapes of a real server, built from the test vectors
+(tests/vectors/rocketchat.json, see tests/vectors/README.md):
 
   GET /api/v1/push.get?id=<messageId>          {data:{message, notification}, success}
   GET /api/v1/subscriptions.getOne?roomId=<rid> {subscription, success}
   GET /api/v1/subscriptions.get                 {update, remove, success}
   GET /api/v1/e2e.fetchMyKeys                   {public_key, private_key, success}
+  GET /api/v1/me                                {_id, username, ..., success}
 
 Every /api/ request needs X-User-Id and X-Auth-Token, else 401 with
 Rocket.Chat's body. Faults are switched per request with the control
@@ -208,6 +209,7 @@ class Handler(BaseHTTPRequestHandler):
             "subscriptions.getOne": self.subscription_get_one,
             "subscriptions.get": self.subscriptions_get,
             "e2e.fetchMyKeys": self.fetch_my_keys,
+            "me": self.me,
         }.get(endpoint)
         if route is None:
             return self.send_json(404, {"success": False, "error": "Resource not found"})
@@ -326,6 +328,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def subscriptions_get(self, _query):
         self.send_json(200, {"update": self.app.fixtures.subscriptions(), "remove": [], "success": True})
+
+    def me(self, _query):
+        # The real answer is the whole user document; pushseal reads _id.
+        user_id = self.app.fixtures.user_id
+        self.send_json(200, {"_id": user_id, "username": "bob", "name": "Bob",
+                             "status": "online", "active": True, "success": True})
 
     def fetch_my_keys(self, _query):
         keys = self.app.fixtures.my_keys

@@ -15,7 +15,7 @@
 // non-zero if anything disagrees. `--check` runs only that verification.
 
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -801,7 +801,7 @@ async function makePushes(rooms, messages, keyring) {
   positive('m02', 'apns', 'unicode: accents, emoji with skin tone, Hebrew and Arabic (RTL)');
   positive('m03', 'fcm-v1', 'long (~3 KB) multi-line text');
   positive('m04', 'fcm-data', 'empty text');
-  positive('m05', 'fcm-v1', 'markdown text, shown as written');
+  P.fcmV1 = positive('m05', 'fcm-v1', 'markdown text, shown as written');
   positive('m06', 'ejson', 'text that is itself JSON must stay text');
   P.file = positive('m07', 'apns', 'file message without caption: paperclip and file name');
   positive('m08', 'fcm-data', 'file message with a caption: the caption is the body');
@@ -812,7 +812,7 @@ async function makePushes(rooms, messages, keyring) {
   positive('m13', 'apns', 'rc.v1 content in a 7.x channel');
   P.v2cbc = positive('m14', 'apns', 'rc.v2 label over AES-128-CBC (newest web, room still on its old key)');
   positive('m15', 'fcm-v1', 'rc.v2-labelled CBC file message');
-  positive('m16', 'ejson', 'rc.v1 unicode text');
+  P.ejson = positive('m16', 'ejson', 'rc.v1 unicode text');
   P.legacyDm = positive('m17', 'fcm-data', 'legacy msg format (6.x) in a DM');
   positive('m17', 'apns', 'legacy msg format (6.x) in a DM, iOS');
   P.dmV1 = positive('m18', 'fcm-data', 'rc.v1 DM as an Android legacy data push');
@@ -1214,30 +1214,37 @@ async function selfCheck() {
       for (const mode of ['message', 'message-id-only']) assert.ok(seen.format_mode.has(`${f}/${mode}`), `${f} in ${mode}`);
   });
 
-  // KEYS.json files and the demo sample must unlock to the same keys.
-  const keysFiles = [['keys.json', load(OUT, 'keys.json')], ['keys-jwk.json', load(OUT, 'keys-jwk.json')], ['sample.json keys', load(DEMO, 'sample.json').keys]];
+  // KEYS.json files and the demo keys must unlock to the same keys; the
+  // demo's leaves out only the rooms wrapped for another user.
+  const demoFiles = readdirSync(DEMO).filter((f) => /^\d\d-.*\.json$/.test(f)).sort();
+  const demoKeys = load(DEMO, 'keys.json');
+  const keysFiles = [['keys.json', load(OUT, 'keys.json')], ['keys-jwk.json', load(OUT, 'keys-jwk.json')], ['cli/demo/keys.json', demoKeys]];
   for (const [name, k] of keysFiles) {
     await check(name, async () => {
       assert.equal(k.server, v.server);
       assert.equal(k.user_id, device.user_id);
       const jwk = k.private_key.jwk ?? JSON.parse(await decryptPrivateKey(k.private_key.fetch_my_keys.private_key, k.user_id, k.private_key.password, 'latin1'));
       assert.deepEqual(jwk, device.private_jwk);
-      assert.deepEqual(k.subscriptions, v.rooms.map((r) => r.subscription));
+      const mine = (r) => k !== demoKeys || r.wrapped_for === 'device_user';
+      assert.deepEqual(k.subscriptions, v.rooms.filter(mine).map((r) => r.subscription));
     });
   }
-  await check('demo sample', async () => {
-    const sample = load(DEMO, 'sample.json');
-    const ring = await buildKeyring(sample.keys.subscriptions, device.private_jwk);
+  await check('demo pushes', async () => {
+    const ring = await buildKeyring(demoKeys.subscriptions, device.private_jwk);
     const statuses = [];
-    for (const s of sample.pushes) {
-      const got = await referenceOutcome(s.payload, ring);
-      const original = v.pushes.find((p) => JSON.stringify(p.payload) === JSON.stringify(s.payload));
-      assert.ok(original, `${s.label}: payload comes from rocketchat.json`);
-      assert.deepEqual(got, original.expected, s.label);
+    const seen = new Set();
+    for (const f of demoFiles) {
+      const payload = load(DEMO, f);
+      const got = await referenceOutcome(payload, ring);
+      const original = v.pushes.find((p) => JSON.stringify(p.payload) === JSON.stringify(payload));
+      assert.ok(original, `${f}: payload comes from rocketchat.json`);
+      assert.deepEqual(got, original.expected, f);
       statuses.push(got.status);
+      seen.add(original.container);
     }
-    for (const st of ['decrypted', 'not_encrypted', 'needs_fetch', 'failed']) assert.ok(statuses.includes(st), `sample has a ${st} push`);
-    const texts = (await Promise.all(sample.pushes.map((s) => referenceOutcome(s.payload, ring)))).map((o) => o.body);
+    for (const st of ['decrypted', 'not_encrypted', 'needs_fetch', 'failed']) assert.ok(statuses.includes(st), `the demo has a ${st} push`);
+    for (const c of ['apns', 'fcm-data', 'fcm-v1', 'ejson']) assert.ok(seen.has(c), `the demo has a ${c} push`);
+    const texts = (await Promise.all(demoFiles.map((f) => referenceOutcome(load(DEMO, f), ring)))).map((o) => o.body);
     assert.ok(texts.includes('Meeting at 10:30 in room B: bring laptops'));
   });
 
@@ -1297,23 +1304,29 @@ async function main() {
   const keysFile = { server: SERVER, user_id: DEVICE._id, private_key: { fetch_my_keys: deviceFetch, password: DEVICE.password }, subscriptions };
   const keysJwk = { server: SERVER, user_id: DEVICE._id, private_key: { jwk: users.device.privateJwk }, subscriptions };
 
+  // cli/demo/: the keys file without the room wrapped for another user (its
+  // skipped-key warning would only puzzle a first run), and one push file
+  // per container and format; cli/src/demo.rs lists them with their labels.
+  const demoKeys = { ...keysFile, subscriptions: rooms.filter((r) => r.wrappedFor === 'device').map((r) => r.subscription) };
   const demo = [
-    ['Group message on iOS (APNs), rc.v2 AES-GCM, text with colons', picks.colons],
-    ['Direct message on Android (FCM legacy data), rc.v1', picks.dmV1],
-    ['Legacy msg format from a 6.x server (DM, FCM data)', picks.legacyDm],
-    ['rc.v2 label over AES-CBC: the room still uses its old 7.x key', picks.v2cbc],
-    ['Message under a rotated-out room key (oldRoomKeys)', picks.oldKey],
-    ['File message', picks.file],
-    ['Not an encrypted message', picks.plain],
-    ['Id-only push (privacy mode): the message must be fetched', picks.idOnly],
-    ['Tampered message: fails safely, no ciphertext shown', picks.tampered],
+    ['01-apns-rc.v2-gcm.json', picks.colons],
+    ['02-fcm-data-rc.v1.json', picks.dmV1],
+    ['03-fcm-data-legacy-msg.json', picks.legacyDm],
+    ['04-apns-rc.v2-cbc.json', picks.v2cbc],
+    ['05-fcm-v1-rc.v2-gcm.json', picks.fcmV1],
+    ['06-ejson-rc.v1.json', picks.ejson],
+    ['07-apns-old-room-key.json', picks.oldKey],
+    ['08-apns-file.json', picks.file],
+    ['09-apns-not-encrypted.json', picks.plain],
+    ['10-apns-id-only.json', picks.idOnly],
+    ['11-apns-tampered.json', picks.tampered],
   ];
-  const sample = { keys: keysFile, pushes: demo.map(([label, p]) => ({ label, payload: p.payload })) };
 
   write(OUT, 'rocketchat.json', vectors);
   write(OUT, 'keys.json', keysFile);
   write(OUT, 'keys-jwk.json', keysJwk);
-  write(DEMO, 'sample.json', sample);
+  write(DEMO, 'keys.json', demoKeys);
+  for (const [name, p] of demo) write(DEMO, name, p.payload);
   // Transcribed from upstream, not generated: re-written only to keep the
   // formatting canonical; the self-check verifies its values.
   write(OUT, 'upstream-keychain.json', JSON.parse(readFileSync(path.join(OUT, 'upstream-keychain.json'), 'utf8')));

@@ -85,6 +85,7 @@ impl From<StoreError> for PushsealError {
             StoreError::Invalid(inner) => inner.into(),
             StoreError::Unreadable(_)
             | StoreError::Corrupt(_)
+            | StoreError::DiskFull
             | StoreError::SchemaTooNew { .. }
             | StoreError::NotMigrated { .. }
             | StoreError::Migration { .. }

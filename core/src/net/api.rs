@@ -1,5 +1,5 @@
-//! The four Rocket.Chat endpoints pushseal calls, and the shapes of their
-//! answers (spec §8; Rocket.Chat `app/api/server/v1/{push,subscriptions,e2e}.ts`).
+//! The Rocket.Chat endpoints pushseal calls, and the shapes of their
+//! answers (spec §8; Rocket.Chat `app/api/server/v1/{push,subscriptions,e2e,misc}.ts`).
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -114,6 +114,15 @@ impl Api<'_> {
         )
         .await?;
         parse_subscriptions(&body)
+    }
+
+    /// `me`: the user the login belongs to, as the server knows it.
+    pub async fn me(&self, deadline: Deadline) -> Result<String> {
+        let v = self.get("me", &[], MAX_FETCHED_BYTES, deadline).await?;
+        v.get("_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| Error::BadResponse("me: no _id".into()))
     }
 
     pub async fn my_keys(&self, deadline: Deadline) -> Result<MyKeys> {

@@ -179,6 +179,16 @@ impl Client {
         runtime::block_on(self.sync_inner(&server, deadline))?
     }
 
+    /// Checks the stored login once (`me`) and returns the user id the
+    /// server knows it by; a wrong token is [`Error::Unauthorized`].
+    pub fn check_login_blocking(&self, server: &str, deadline: Deadline) -> Result<String> {
+        let server = normalize_server(server)?;
+        runtime::block_on(async {
+            let api = self.api(&server)?;
+            within(deadline, api.me(deadline)).await
+        })?
+    }
+
     /// Imports one room's keys (`subscriptions.getOne`).
     pub async fn fetch_room_key(
         &self,

@@ -157,16 +157,27 @@ impl UserPrivateKey {
 
     /// The private JWK as a JSON string, for the encrypted key store.
     pub fn to_jwk(&self) -> SecretString {
-        let enc = |n: &BigUint| base64::encode_url(&n.to_bytes_be());
+        let public = |n: &BigUint| base64::encode_url(&n.to_bytes_be());
+        // The big-endian bytes of d, p and q are wiped once encoded.
+        let secret =
+            |n: &BigUint| Zeroizing::new(base64::encode_url(&Zeroizing::new(n.to_bytes_be())));
         let primes = self.key.primes();
         let jwk = PrivateJwk {
-            n: enc(self.key.n()),
-            e: enc(self.key.e()),
-            d: Zeroizing::new(enc(self.key.d())),
-            p: Zeroizing::new(enc(&primes[0])),
-            q: Zeroizing::new(enc(&primes[1])),
+            n: public(self.key.n()),
+            e: public(self.key.e()),
+            d: secret(self.key.d()),
+            p: secret(&primes[0]),
+            q: secret(&primes[1]),
         };
-        SecretString::new(serde_json::to_string(&jwk).unwrap_or_default())
+        // Sized up front: a buffer that grows while serialising would free
+        // unwiped copies of d, p and q at each reallocation.
+        let size = jwk.n.len() + jwk.e.len() + jwk.d.len() + jwk.p.len() + jwk.q.len() + 64;
+        let mut out = Zeroizing::new(Vec::with_capacity(size));
+        if serde_json::to_writer(&mut *out, &jwk).is_err() {
+            return SecretString::default();
+        }
+        // Moves the buffer, no copy; serde_json writes UTF-8 only.
+        SecretString::new(String::from_utf8(std::mem::take(&mut *out)).unwrap_or_default())
     }
 
     /// The public modulus in base64url, to match the key with the server's

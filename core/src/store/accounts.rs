@@ -97,9 +97,29 @@ impl Store {
         server: &str,
         key: &UserPrivateKey,
     ) -> Result<ImportReport, StoreError> {
+        let server = normalize_server(server)?;
         let jwk = key.to_jwk();
-        self.update_account(server, "private_jwk", Some(jwk.expose()))?;
-        self.unwrap_pending(&normalize_server(server)?)
+        self.write(|tx| {
+            let id: i64 = tx
+                .query_row(
+                    "SELECT id FROM accounts WHERE server = ?1",
+                    [&server],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .ok_or_else(|| StoreError::UnknownAccount(server.clone()))?;
+            tx.execute(
+                "INSERT INTO private_keys (account_id, jwk) VALUES (?1, ?2)
+                 ON CONFLICT (account_id) DO UPDATE SET jwk = excluded.jwk",
+                params![id, jwk.expose()],
+            )?;
+            tx.execute(
+                "UPDATE accounts SET has_private_key = 1, updated_at = unixepoch() WHERE id = ?1",
+                [id],
+            )?;
+            Ok(())
+        })?;
+        self.unwrap_pending(&server)
     }
 
     /// The user's private key; `None` when there is no such account or no key.
@@ -119,7 +139,7 @@ impl Store {
     pub fn info(&self) -> Result<Vec<AccountInfo>, StoreError> {
         self.read(|tx| {
             let mut accounts = tx.prepare(
-                "SELECT id, server, user_id, private_jwk IS NOT NULL, auth_token IS NOT NULL,
+                "SELECT id, server, user_id, has_private_key, auth_token IS NOT NULL,
                         (SELECT count(*) FROM pending_keys p WHERE p.account_id = a.id)
                  FROM accounts a ORDER BY server",
             )?;
@@ -183,13 +203,15 @@ impl Store {
 }
 
 /// The account's id and private key; `None` when there is no such account.
+/// The only reader of `private_keys`: called when RSA is about to run.
 pub(super) fn load_private_key(
     tx: &rusqlite::Connection,
     server: &str,
 ) -> Result<Option<(i64, Option<UserPrivateKey>)>, StoreError> {
     let row = tx
         .query_row(
-            "SELECT id, private_jwk FROM accounts WHERE server = ?1",
+            "SELECT a.id, p.jwk FROM accounts a LEFT JOIN private_keys p ON p.account_id = a.id
+             WHERE a.server = ?1",
             [server],
             |r| {
                 // Parsed straight from SQLite's buffer, so no unwiped copy of

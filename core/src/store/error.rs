@@ -27,9 +27,15 @@ pub enum StoreError {
     /// The file could not be opened or read for another reason.
     #[error("key store is unreadable: {0}")]
     Unreadable(String),
-    /// The file is not a pushseal store, or SQLite found damage.
-    #[error("key store is corrupt: {0}")]
+    /// The file is damaged or is not a pushseal store: a bad clear header,
+    /// a truncated file, pages that fail their HMAC under the right key.
+    /// Asking the Keychain again will not help; restore or re-create it.
+    #[error("key store is damaged: {0}")]
     Corrupt(String),
+    /// The disk is full. A write that failed with this left no trace;
+    /// what was committed before is intact.
+    #[error("key store cannot be written: the disk is full")]
+    DiskFull,
     /// The store was written by a newer pushseal; this build cannot read it.
     #[error("key store schema {found} is newer than this build's {supported}")]
     SchemaTooNew { found: u32, supported: u32 },
@@ -76,6 +82,7 @@ impl From<rusqlite::Error> for StoreError {
                 Self::Locked
             }
             ErrorCode::DatabaseCorrupt => Self::Corrupt("SQLite reports damage".into()),
+            ErrorCode::DiskFull => Self::DiskFull,
             // Only a read-write connection writes; SQLITE_READONLY there
             // means the OS refused to let the file be written.
             ErrorCode::ReadOnly => Self::Locked,
@@ -128,6 +135,7 @@ mod tests {
         assert_eq!(StoreError::from(fail(26)), StoreError::WrongKey);
         assert_eq!(StoreError::from(fail(3)), StoreError::Locked);
         assert!(matches!(StoreError::from(fail(11)), StoreError::Corrupt(_)));
+        assert_eq!(StoreError::from(fail(13)), StoreError::DiskFull);
         assert!(matches!(
             StoreError::from(fail(14)),
             StoreError::Unreadable(_)

@@ -18,8 +18,8 @@ pub const STORE_KEY_BYTES: usize = 32;
 const SALT_LABEL: &[u8] = b"pushseal/store/sqlcipher-salt/v1\0";
 const SALT_BYTES: usize = 16;
 
-/// A raw 256-bit SQLCipher key. It is wiped on drop and `Debug` never
-/// shows it.
+/// A raw 256-bit SQLCipher key. It is wiped on drop, `Debug` never
+/// shows it, and `==` is constant-time.
 ///
 /// ```
 /// use pushseal::store::StoreKey;
@@ -28,8 +28,16 @@ const SALT_BYTES: usize = 16;
 /// assert_eq!(key, again);
 /// assert_eq!(format!("{key:?}"), "StoreKey(<redacted>)");
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct StoreKey(Zeroizing<[u8; STORE_KEY_BYTES]>);
+
+impl PartialEq for StoreKey {
+    fn eq(&self, other: &Self) -> bool {
+        crate::secret::ct_eq(self.0.as_ref(), other.0.as_ref())
+    }
+}
+
+impl Eq for StoreKey {}
 
 impl StoreKey {
     pub fn from_bytes(bytes: [u8; STORE_KEY_BYTES]) -> Self {

@@ -1,5 +1,7 @@
 //! Decryption's side of the store: room keys for one room, read in one
-//! statement from the latest committed state. No RSA runs here.
+//! statement from the latest committed state. No RSA runs here, and the
+//! private key's table is never read, so its page is not decrypted into
+//! SQLite's cache while pushes are handled.
 
 use rusqlite::{params, Transaction};
 
@@ -20,7 +22,7 @@ fn room_keys(tx: &Transaction<'_>, server: &str, rid: &str) -> Result<Vec<RoomKe
     // row at all for an unknown server.
     let mut stmt = tx
         .prepare(
-            "SELECT a.private_jwk IS NOT NULL, k.kid, k.algorithm, k.raw_key, k.current
+            "SELECT a.has_private_key, k.kid, k.algorithm, k.raw_key, k.current
              FROM accounts a LEFT JOIN room_keys k ON k.account_id = a.id AND k.rid = ?2
              WHERE a.server = ?1
              ORDER BY k.current DESC, k.id DESC",

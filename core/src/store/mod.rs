@@ -49,7 +49,9 @@
 
 mod accounts;
 mod connection;
+mod create;
 mod error;
+mod header;
 mod import;
 mod key;
 mod lookup;
@@ -144,7 +146,8 @@ impl Store {
 
     /// Checkpoints the WAL into the database (read-write only), truncates
     /// it, and closes every file handle. The next call reopens lazily.
-    /// Call it before the app is suspended.
+    /// Call it before the app is suspended. A checkpoint that cannot run
+    /// is not an error: committed writes are safe in the WAL.
     pub fn pause(&self) -> Result<(), StoreError> {
         let conn = self.lock().conn.take();
         match conn {
@@ -166,15 +169,17 @@ impl Store {
         }
     }
 
+    /// Every write was committed to the WAL when its call returned, so a
+    /// checkpoint that fails here (a full disk, a reader in the way) loses
+    /// nothing: the pages stay in the WAL and the next open finds them.
+    /// Reporting it would tell the caller that saved writes failed.
     fn release(&self, conn: Connection) -> Result<(), StoreError> {
-        let checkpoint = match self.mode {
-            OpenMode::ReadWrite => checkpoint(&conn, PAUSE_CHECKPOINT_TIMEOUT),
-            OpenMode::ReadOnly => Ok(()),
-        };
+        if self.mode == OpenMode::ReadWrite {
+            let _ = checkpoint(&conn, PAUSE_CHECKPOINT_TIMEOUT);
+        }
         // Close even when the checkpoint failed: releasing the file locks
         // is what keeps iOS from killing a suspended app.
-        conn.close().map_err(|(_, e)| StoreError::from(e))?;
-        checkpoint
+        conn.close().map_err(|(_, e)| StoreError::from(e))
     }
 
     /// Re-encrypts the whole store under `new_key` (read-write only). The

@@ -10,6 +10,7 @@ use super::error::StoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_accounts_and_keys.sql"),
     include_str!("migrations/0002_unwrap_memo.sql"),
+    include_str!("migrations/0003_private_key_table.sql"),
 ];
 
 /// The schema version this build reads and writes.
@@ -119,8 +120,21 @@ mod tests {
     /// Data as an older pushseal wrote it at `version`.
     fn seed(conn: &Connection, version: u32) {
         if version >= 1 {
+            let jwk = device_jwk();
+            let with_key = match version {
+                1 | 2 => "INSERT INTO accounts (id, server, user_id, auth_token, private_jwk) VALUES (1, 'https://chat.example.org', 'u1', 'tok', ?1)",
+                _ => "INSERT INTO accounts (id, server, user_id, auth_token, has_private_key) VALUES (1, 'https://chat.example.org', 'u1', 'tok', 1)",
+            };
+            conn.execute(with_key, [jwk.expose()]).unwrap();
+            if version >= 3 {
+                conn.execute(
+                    "INSERT INTO private_keys (account_id, jwk) VALUES (1, ?1)",
+                    [jwk.expose()],
+                )
+                .unwrap();
+            }
             conn.execute_batch(
-                "INSERT INTO accounts (id, server, user_id, auth_token) VALUES (1, 'https://chat.example.org', 'u1', 'tok');
+                "
                  INSERT INTO room_keys (id, account_id, rid, kid, fingerprint, algorithm, raw_key, current)
                      VALUES (7, 1, 'r1', 'eyJhbGciOiJB', x'00', 'A128CBC', zeroblob(16), 1);
                  INSERT INTO pending_keys (account_id, rid, e2e_key, current) VALUES (1, 'r2', 'wrapped', 1);",
@@ -133,6 +147,19 @@ mod tests {
             )
             .unwrap();
         }
+    }
+
+    /// The vectors' device user's private key, as `to_jwk` stores it.
+    fn device_jwk() -> crate::secret::SecretString {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/vectors/rocketchat.json"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        crate::rocketchat::UserPrivateKey::from_jwk_object(&v["device_user"]["private_jwk"])
+            .unwrap()
+            .to_jwk()
     }
 
     fn schema(conn: &Connection) -> Vec<(String, String)> {
@@ -153,6 +180,7 @@ mod tests {
             .unwrap();
         let want = schema(&raw(&fresh, &key));
         assert!(!want.is_empty());
+        let key_for_rows = key.clone();
         for start in 0..SCHEMA_VERSION {
             let old = Scratch::new();
             let mut conn = raw(&old, &key);
@@ -172,6 +200,23 @@ mod tests {
                 assert_eq!((keys.len(), keys[0].current), (1, true), "from {start}");
                 assert_eq!(store.auth(SERVER).unwrap().unwrap().1.expose(), "tok");
                 assert_eq!(store.info().unwrap()[0].pending_keys, 1);
+                assert!(store.info().unwrap()[0].has_private_key, "from {start}");
+                let key = store.private_key(SERVER).unwrap().expect("kept");
+                assert!(key.to_jwk() == device_jwk(), "from {start}");
+                drop(store);
+                // No account row holds the private key any more.
+                let conn = raw(&old, &key_for_rows);
+                let cols: Vec<String> = conn
+                    .prepare("SELECT name FROM pragma_table_info('accounts')")
+                    .unwrap()
+                    .query_map([], |r| r.get(0))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap();
+                assert!(
+                    !cols.iter().any(|c| c == "private_jwk"),
+                    "from {start}: {cols:?}"
+                );
             }
         }
     }

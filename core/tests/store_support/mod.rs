@@ -6,6 +6,7 @@
 #[path = "../fixtures/mod.rs"]
 mod fixtures;
 pub use fixtures::*;
+pub mod stress;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -147,4 +148,23 @@ impl FreshKey {
             "aps": {"alert": {"title": "#room", "body": "alice: "}, "mutable-content": 1}}))
         .unwrap()
     }
+}
+
+/// A connection to a store without pushseal's checks, keyed the way
+/// docs/store.md describes: raw key, salt from the key, clear header.
+pub fn raw_connection(db: &Path, key: &StoreKey) -> rusqlite::Connection {
+    use sha2::Digest;
+    let salt = Sha256::new()
+        .chain_update(b"pushseal/store/sqlcipher-salt/v1\0")
+        .chain_update(key.expose())
+        .finalize();
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA key = \"x'{}{}'\"; PRAGMA cipher_plaintext_header_size = 32;",
+        hex(key.expose()),
+        hex(&salt[..16])
+    ))
+    .unwrap();
+    conn
 }

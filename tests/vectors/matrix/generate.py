@@ -32,6 +32,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # keep __pycache__ out of the vectors directory
 
 import olm  # noqa: E402  (python3-olm, libolm 3.2.x)
 import olm.group_session  # noqa: E402
@@ -689,6 +690,28 @@ def compute_expected(pushes, store_sessions):
     return results
 
 
+def follow_ups(push, events, expected, store_sessions, backup):
+    """What the push becomes after the one fetch the store path may make:
+    the event from GET /rooms/{roomId}/event/{eventId} (`expected_after_fetch`),
+    or the session from the key backup (`expected_after_backup`). The push's
+    own names still give the title and the emote's sender name."""
+    out = {}
+    if expected["status"] == "needs_fetch" and push["event"]:
+        merged = dict(events[push["event"]]["event"])
+        for k in ("room_name", "sender_display_name"):
+            if k in push["payload"]:
+                merged[k] = push["payload"][k]
+        out["expected_after_fetch"] = compute_expected([{"id": "f", "payload": merged}], store_sessions)["f"]
+    if expected.get("reason") == "no_room_key":
+        room = backup["keys"]["rooms"].get(expected["rid"], {}).get("sessions", {})
+        if expected["key_id"] in room:
+            data, _ = sc.backup_session(sc.unb64(backup["backup_key_base64"]), expected["rid"],
+                                        expected["key_id"], room[expected["key_id"]])
+            store = Store(store_sessions + [data])
+            out["expected_after_backup"] = reference_push(push["payload"], store)
+    return out
+
+
 def split_libolm(result):
     """libolm's own error is evidence for the vector, not a pushseal field."""
     result = dict(result)
@@ -1034,6 +1057,18 @@ def check_published():
         assert sc.parse_session_key(s["session_key"]).session_id == s["session_id"]
         assert olm.InboundGroupSession.import_session(s["session_key"]).id == s["session_id"]
     n += 1
+    rx = pub["matrix_rust_sdk_export"]
+    sessions = json.loads(sc.export_decrypt(rx["armour"], rx["passphrase"]))
+    assert isinstance(sessions, list) and sessions
+    for s in sessions:
+        lib = olm.InboundGroupSession.import_session(s["session_key"])
+        assert lib.id == s["session_id"] == sc.parse_session_key(s["session_key"]).session_id
+    try:
+        sc.export_decrypt(rx["armour"], rx["passphrase"] + "5")
+        raise AssertionError("wrong passphrase accepted")
+    except Fail as f:
+        assert f.reason == "bad_passphrase"
+    n += 1
     rs = pub["matrix_rust_sdk_backup"]
     key = sc.unb64(rs["key_base64"])
     plain = sc.backup_decrypt(key, rs["key_backup_data"]["session_data"])
@@ -1062,6 +1097,7 @@ def check_all():
         assert exported == step["exported"], step["index"]
         assert sc.ratchet_at(s0.ratchet, 0, step["index"]).hex() == step["ratchet_hex"]
         assert sc.parse_session_key(exported).ratchet.hex() == step["ratchet_hex"]
+        assert s0.export_at(step["index"]) == exported, step["index"]
     counts["ratchet steps"] = len(r["steps"])
     # Every event: libolm and spec codec agree on the committed plaintext.
     full = Store([s["exported_at_0"] for s in v["sessions"]])
@@ -1090,15 +1126,16 @@ def check_all():
         for k, want in p["want"].items():
             assert got.get(k) == want, (p["id"], k, got.get(k), want)
         containers.add((p["container"], p["mode"]))
-        if got["status"] == "needs_fetch" and p["event"]:
-            fetched = compute_expected([{"id": "f", "payload": v["events"][p["event"]]["event"]}],
-                                       store_sessions)["f"]
-            assert p["expected_after_fetch"] == fetched, p["id"]
+        extra = follow_ups(p, dict(v["events"], **v["bad_events"]), got, store_sessions, v["backup"])
+        for k in ("expected_after_fetch", "expected_after_backup"):
+            assert p.get(k) == extra.get(k), (p["id"], k, extra.get(k))
     reasons = {r["reason"] for r in results.values() if r["status"] == "failed"}
     need = {"room_mismatch", "unknown_message_index", "replayed_message", "bad_plaintext",
             "unsupported_algorithm", "redacted", "bad_auth_tag", "bad_ciphertext", "bad_padding", "no_room_key"}
     assert need <= reasons, need - reasons
     assert {"apns", "fcm-data", "fcm-data-text", "fcm-v1", "event"} <= {c for c, _ in containers}
+    assert any("expected_after_backup" in p and p["expected_after_backup"]["status"] == "decrypted"
+               for p in v["pushes"]), "no push is healed by the backup"
     counts["pushes"] = len(v["pushes"])
     # Account choice.
     for case in v["account_choice"]["cases"]:
@@ -1136,15 +1173,14 @@ def generate():
     skipped = s1.exported(0, algorithm="m.megolm.v2.aes-sha2")
     skipped["session_id"] = b64(rand("v2 session", 32))
     store_sessions = [s1.exported(0), s2.exported(5), s4.exported(0), skipped]
+    backup = build_backup(obs)
     pushes = build_pushes({k: v for k, v in events.items()})
     results = compute_expected(pushes, store_sessions)
     for p in pushes:
         p["expected"], lib_err = split_libolm(results[p["id"]])
         if lib_err:
             p["libolm_error"] = lib_err
-        if p["expected"]["status"] == "needs_fetch" and p["event"]:
-            p["expected_after_fetch"] = compute_expected(
-                [{"id": "f", "payload": events[p["event"]]["event"]}], store_sessions)["f"]
+        p.update(follow_ups(p, events, p["expected"], store_sessions, backup))
     # Ratchet steps over S4's life, from libolm exports.
     lib4 = olm.InboundGroupSession(s4.session_key)
     steps = [{"index": i, "exported": lib4.export_session(i),
@@ -1156,7 +1192,6 @@ def generate():
                 "pickle": olm.InboundGroupSession.import_session(s2.exported(5)["session_key"]).pickle(PICKLE_KEY).decode(),
                 "event": "ops_6", "first_known_index": 5}]
     export_text, export_cases = build_export(store_sessions)
-    backup = build_backup(obs)
     check_backup(backup, store_sessions)  # fills each session case's result
     sessions = [{"name": n, "room_id": ob.room_id, "session_id": ob.session_id, "sender": ob.sender,
                  "session_key": ob.session_key, "exported_at_0": ob.exported(0),
