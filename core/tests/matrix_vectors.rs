@@ -9,8 +9,8 @@ mod fixtures;
 use pushseal::matrix::backup::{self, BackupKey, BackupVersion, KeyBackupData, RoomKeys, Unlock};
 use pushseal::matrix::sessions::{import_sessions, RoomSession};
 use pushseal::matrix::{
-    choose_account, client_identifier, decrypt_push, export, parse_push, AccountRef, MemoryStore,
-    Outcome, SecretKey32,
+    choose_account, client_identifier, decrypt_fetched, decrypt_push, export, parse_push,
+    AccountRef, MemoryStore, Outcome, SecretKey32,
 };
 use serde_json::Value;
 
@@ -96,6 +96,7 @@ fn every_push_in_every_container() {
     let pushes = v["pushes"].as_array().unwrap();
     assert!(pushes.len() >= 50);
     let mut containers = std::collections::BTreeSet::new();
+    let mut backed_up = 0;
     for p in pushes {
         let id = s(&p["id"]);
         containers.insert(s(&p["container"]).to_owned());
@@ -117,10 +118,32 @@ fn every_push_in_every_container() {
         if let Some(after) = p.get("expected_after_fetch") {
             // What GET /rooms/{roomId}/event/{eventId} returns for it.
             let event = &v["events"][s(&p["event"])]["event"];
-            let fetched = decrypt_push(&bytes(event), &mut store);
+            let payload = bytes(&p["payload"]);
+            let push = parse_push(&payload).unwrap();
+            let fetched = decrypt_fetched(&push, &bytes(event), &mut store);
             check(id, &fetched, after);
+            // Another event than the one asked for is refused.
+            let other = &v["events"]["notice"]["event"];
+            let wrong = decrypt_fetched(&push, &bytes(other), &mut store);
+            assert_eq!(
+                wrong.reason().unwrap().as_str(),
+                "malformed_payload",
+                "{id}"
+            );
+        }
+        if let Some(after) = p.get("expected_after_backup") {
+            let key = backup_key(&v);
+            let keys: RoomKeys = serde_json::from_value(v["backup"]["keys"].clone()).unwrap();
+            let (sessions, failed) = key.decrypt_all(&keys);
+            assert!(failed.is_empty(), "{id}");
+            for session in sessions {
+                store.add(session);
+            }
+            check(id, &decrypt_push(&bytes(&p["payload"]), &mut store), after);
+            backed_up += 1;
         }
     }
+    assert!(backed_up >= 1);
     let want = ["apns", "event", "fcm-data", "fcm-data-text", "fcm-v1"];
     assert_eq!(containers.into_iter().collect::<Vec<_>>(), want);
 }
@@ -565,6 +588,17 @@ fn published_key_export_vectors() {
         let wrong = export::decrypt_export(s(&vector["armour"]), "not it");
         assert_eq!(wrong.unwrap_err().code(), "bad_passphrase", "{name}");
     }
+}
+
+#[test]
+fn published_matrix_rust_sdk_export() {
+    let p = published();
+    let e = &p["matrix_rust_sdk_export"];
+    let import = export::import_export(s(&e["armour"]), s(&e["passphrase"])).unwrap();
+    assert!(!import.sessions.is_empty());
+    assert!(import.skipped.is_empty(), "{:?}", import.skipped);
+    let wrong = export::import_export(s(&e["armour"]), "wrong").unwrap_err();
+    assert_eq!(wrong.code(), "bad_passphrase");
 }
 
 #[test]

@@ -37,6 +37,34 @@ pub fn decrypt_push(bytes: &[u8], store: &mut impl SessionStore) -> Outcome {
     }
 }
 
+/// Decrypts the event `GET /rooms/{roomId}/event/{eventId}` returned for
+/// `push`. The push's `room_name` and `sender_display_name` still give the
+/// title; an event that is not the one asked for is refused.
+pub fn decrypt_fetched(push: &Push<'_>, event: &[u8], store: &mut impl SessionStore) -> Outcome {
+    let mut fetched = match parse_push(event) {
+        Ok(f) => f,
+        Err(e) => {
+            let title = display::title(push, None);
+            let detail = format!("fetched event: {e}");
+            return Outcome::failed(context(push), title, Reason::MalformedPayload, detail, None);
+        }
+    };
+    if fetched.event_id != push.event_id || fetched.room_id != push.room_id {
+        let title = display::title(push, None);
+        let detail = "the server returned another event than the push names";
+        return Outcome::failed(context(push), title, Reason::MalformedPayload, detail, None);
+    }
+    if fetched.room_name.is_none() {
+        fetched.room_name.clone_from(&push.room_name);
+    }
+    if fetched.sender_display_name.is_none() {
+        fetched
+            .sender_display_name
+            .clone_from(&push.sender_display_name);
+    }
+    decrypt_parsed(&fetched, store)
+}
+
 fn context(push: &Push<'_>) -> Context {
     Context {
         room_id: push.room_id.clone().into_owned(),
@@ -92,28 +120,14 @@ pub fn decrypt_parsed(push: &Push<'_>, store: &mut impl SessionStore) -> Outcome
         let detail = format!("room events must use {MEGOLM_V1}");
         return Outcome::failed(ctx, title(), Reason::UnsupportedAlgorithm, detail, None);
     }
-    let Some(session_id) = enc.session_id.as_deref() else {
-        return Outcome::failed(
-            ctx,
-            title(),
-            Reason::MalformedPayload,
-            "no session_id",
-            None,
-        );
-    };
-    let sid = Some(session_id);
-    let Some(ciphertext) = enc.ciphertext.as_deref() else {
+    let (Some(session_id), Some(ciphertext)) =
+        (enc.session_id.as_deref(), enc.ciphertext.as_deref())
+    else {
         return fetch(FetchReason::MissingCiphertext);
     };
+    let sid = Some(session_id);
     let known = store.room_name(&push.room_id);
     let title = display::title(push, known);
-    let message = match MegolmMessage::from_base64(ciphertext) {
-        Ok(m) => m,
-        Err(_) => {
-            let detail = "not a Megolm v1 message";
-            return Outcome::failed(ctx, title, Reason::BadCiphertext, detail, sid);
-        }
-    };
     let session = match store.session(&push.room_id, session_id) {
         Ok(Some(s)) => s,
         Ok(None) => {
@@ -121,6 +135,13 @@ pub fn decrypt_parsed(push: &Push<'_>, store: &mut impl SessionStore) -> Outcome
             return Outcome::failed(ctx, title, Reason::NoRoomKey, detail, sid);
         }
         Err(e) => return Outcome::failed(ctx, title, Reason::StoreError, e.to_string(), sid),
+    };
+    let message = match MegolmMessage::from_base64(ciphertext) {
+        Ok(m) => m,
+        Err(_) => {
+            let detail = "not a Megolm v1 message";
+            return Outcome::failed(ctx, title, Reason::BadCiphertext, detail, sid);
+        }
     };
     let decrypted = match session.decrypt(&message) {
         Ok(d) => d,

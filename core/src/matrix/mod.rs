@@ -30,7 +30,7 @@ pub mod sessions;
 mod store;
 
 pub use account::{choose_account, client_identifier, AccountRef};
-pub use decrypt::{decrypt_parsed, decrypt_push};
+pub use decrypt::{decrypt_fetched, decrypt_parsed, decrypt_push};
 pub use error::{Error, Reason};
 pub use outcome::{Context, Failure, FetchRequest, Notification, Outcome};
 pub use push::{parse_push, EncryptedContent, Push};
