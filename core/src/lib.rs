@@ -22,6 +22,8 @@
 
 pub mod error;
 pub mod limits;
+#[cfg(feature = "matrix")]
+pub mod matrix;
 pub mod net;
 mod outcome;
 pub mod rocketchat;
