@@ -54,20 +54,32 @@ fi
 # Checks beyond the unit tests: each script passes or fails as a whole.
 checks_passed=0
 checks_failed=0
+# check ID DESCRIPTION COMMAND...: the log goes to $logs/check-ID.log.
 check() {
-  local name=$1
-  shift
-  step "$name ($*)"
-  if "$@" 2>&1 | tee "$logs/check-${name// /-}.log"; [[ ${PIPESTATUS[0]} -eq 0 ]]; then
+  local id=$1 description=$2
+  shift 2
+  step "$description ($*)"
+  if "$@" 2>&1 | tee "$logs/check-$id.log"; [[ ${PIPESTATUS[0]} -eq 0 ]]; then
     checks_passed=$((checks_passed + 1))
   else
-    echo "check failed: $name (log: $logs/check-${name// /-}.log)" >&2
+    echo "check failed: $description (log: $logs/check-$id.log)" >&2
     checks_failed=$((checks_failed + 1))
   fi
 }
 set +e
-check "matrix vectors, re-verified with libolm" tests/vectors/matrix/check.sh
+check matrix-vectors "Matrix vectors, re-verified with libolm" tests/vectors/matrix/check.sh
+check matrix-only "Matrix-only core (no default features)" \
+  cargo test -p pushseal --no-default-features --features matrix --test matrix_vectors --test matrix_push
+check samples "samples on the real library (android-sample, ios-sample, packaging)" \
+  scripts/check-samples.sh
 set -e
+# check-samples.sh reports its parts as "android: …", "ios: …", "packaging: …";
+# their tests count in the total, beside the check itself.
+while read -r part p f; do
+  summary+=("$part: $p passed, $f failed")
+  passed=$((passed + p))
+  failed=$((failed + f))
+done < <(sed -n 's/^\(android\|ios\|packaging\): \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2 \3/p' "$logs/check-samples.log")
 summary+=("checks: $checks_passed passed, $checks_failed failed")
 passed=$((passed + checks_passed))
 failed=$((failed + checks_failed))
