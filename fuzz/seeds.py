@@ -46,11 +46,20 @@ def main(out):
     keys = load("keys.json")
     seeds["keys_file"]["keys"] = dump(keys)
     seeds["keys_file"]["keys-jwk"] = dump(load("keys-jwk.json"))
+    v1_form = None
     for pk in v["private_keys"]:
         seeds["keys_file"]["stored-" + pk["id"]] = pk["fetch_my_keys"]["private_key"].encode()
+        if pk["id"] == "pk-v1-ascii-web":
+            v1_form = {"fetch_my_keys": pk["fetch_my_keys"], "password": pk["password"]}
         if pk["user_id"] == v["device_user"]["user_id"]:
             form = dict(keys, private_key={"fetch_my_keys": pk["fetch_my_keys"], "password": pk["password"]})
             seeds["keys_file"]["keys-" + pk["id"]] = dump(form)
+    # One room per file too: the targets unwrap at most 3 room keys per
+    # input (RSA is slow under the sanitizer).
+    for r in v["rooms"]:
+        for name, form in [("jwk", load("keys-jwk.json")["private_key"]), ("v1", v1_form)]:
+            one = dict(keys, private_key=form, subscriptions=[r["subscription"]])
+            seeds["keys_file"][f"room-{name}-{r['rid']}"] = dump(one)
     for f in load("upstream-keychain.json")["fixtures"]:
         seeds["keys_file"]["upstream-" + f["name"][:40].replace(" ", "-").replace("/", "-")] = f["private_key"].encode()
 
@@ -69,6 +78,9 @@ def main(out):
     seeds["fetched"]["get-one-none"] = b"\x01" + dump({"subscription": None, "success": True})
     everything = {"update": [r["subscription"] for r in v["rooms"]], "remove": [{"_id": "x"}], "success": True}
     seeds["fetched"]["get-all"] = b"\x02" + dump(everything)
+    for r in v["rooms"]:
+        one = {"update": [r["subscription"]], "remove": [], "success": True}
+        seeds["fetched"]["get-" + r["rid"]] = b"\x02" + dump(one)
 
     # Store damage (see fuzz_targets/store.rs): the good store unchanged,
     # header bytes set, cut in half, and whole files that are no store.

@@ -18,8 +18,8 @@ fn stored_key(data: &[u8]) -> Option<String> {
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(file) = KeysFile::parse(data) {
-        let affordable =
-            stored_key(data).is_none_or(|s| pbkdf2_rounds(&s) <= MAX_FUZZ_PBKDF2_ROUNDS);
+        let affordable = wrapped_keys(&file.subscriptions) <= MAX_FUZZ_UNWRAPS
+            && stored_key(data).is_none_or(|s| pbkdf2_rounds(&s) <= MAX_FUZZ_PBKDF2_ROUNDS);
         if affordable {
             if let Ok((keyring, _report)) = file.into_keyring(None) {
                 for push in pushes() {

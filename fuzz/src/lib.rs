@@ -10,8 +10,19 @@ use serde_json::Value;
 
 /// Fuzz inputs do not run more PBKDF2 rounds than this: the core allows
 /// up to `MAX_PBKDF2_ITERATIONS` by design, which would only make the
-/// fuzzer slow, not find bugs.
-pub const MAX_FUZZ_PBKDF2_ROUNDS: u64 = 10_000;
+/// fuzzer slow, not find bugs. v1 keys (1 000 rounds) still unlock.
+pub const MAX_FUZZ_PBKDF2_ROUNDS: u64 = 1_000;
+
+/// Nor more RSA unwraps than this per input: each costs tens of
+/// milliseconds under the sanitizer, and one unwrap reaches all the code.
+pub const MAX_FUZZ_UNWRAPS: usize = 3;
+
+/// The RSA unwraps importing `subs` would run.
+pub fn wrapped_keys(subs: &[Subscription]) -> usize {
+    subs.iter()
+        .map(|s| usize::from(s.e2e_key.is_some()) + s.old_room_keys.len())
+        .sum()
+}
 
 pub fn vectors() -> &'static Value {
     static V: OnceLock<Value> = OnceLock::new();
