@@ -21,8 +21,10 @@ pub fn normalize_server(input: &str) -> Result<String> {
     if trimmed.is_empty() || trimmed.len() > 2048 {
         return Err(Error::malformed("server URL is empty or too long"));
     }
-    if is_normal(trimmed) {
-        return Ok(trimmed.to_owned());
+    // Trailing slashes go in every form (`host` in pushes ends with one).
+    let candidate = trimmed.trim_end_matches('/');
+    if is_normal(candidate) {
+        return Ok(candidate.to_owned());
     }
     let with_scheme = if trimmed.contains("://") {
         trimmed.to_owned()
@@ -156,13 +158,29 @@ mod tests {
             "https://localhost:1",
         ];
         let long = format!("https://{}.{}.com", "a".repeat(70), "b".repeat(250));
-        for input in inputs.iter().copied().chain([long.as_str()]) {
-            let fast = is_normal(input).then(|| input.to_owned());
+        let slashed: Vec<String> = inputs.iter().map(|i| format!("{i}/")).collect();
+        let more = [
+            long.as_str(),
+            "https://a.org//",
+            "https://a.org/rc//",
+            "https://a.org/rc//x/",
+        ];
+        let all = inputs
+            .iter()
+            .copied()
+            .chain(slashed.iter().map(String::as_str));
+        for input in all.chain(more) {
+            let candidate = input.trim_end_matches('/');
+            let fast = is_normal(candidate).then(|| candidate.to_owned());
             let full = full_parse(input);
             if let Some(fast) = fast {
                 assert_eq!(Ok(fast), full, "{input}");
             }
         }
+        assert_eq!(
+            normalize_server("https://chat.example.org/").unwrap(),
+            "https://chat.example.org"
+        );
         assert!(is_normal("https://chat.example.org"));
         assert!(is_normal("http://chat.example.org:3000/rc"));
     }
