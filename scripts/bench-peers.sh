@@ -7,6 +7,7 @@
 #   - the same chain in Node WebCrypto (bench/peers/webcrypto.mjs);
 #   - openssl speed for AES-256-GCM and RSA-2048 private-key operations,
 #     against pushseal's RSA-OAEP room-key unwrap (and WebCrypto's).
+# Installs valgrind, Node and openssl with apt-get when they are missing.
 # Wall-time figures are taken in ROUNDS interleaved rounds, so a busy
 # machine slows every contender alike; each figure and ratio is printed as
 # median (min..max) over the rounds. Instruction counts are steady under
@@ -24,10 +25,14 @@ WALL_N=${WALL_N:-20000}    # pushes per wall-time run
 RSA_N=${RSA_N:-100}        # unwraps per wall-time run
 
 need() { command -v "$1" >/dev/null 2>&1; }
-if ! need valgrind; then
-  echo "installing valgrind" >&2
+missing=()
+need valgrind || missing+=(valgrind)
+need node || missing+=(nodejs)
+need openssl || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]}" >&2
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq valgrind >/dev/null
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 for tool in node openssl cargo valgrind; do
   need "$tool" || { echo "bench-peers: $tool is required" >&2; exit 2; }
@@ -46,7 +51,7 @@ instr() {
   valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 |
     sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
-# The third field of the example's output line: ns per iteration.
+# ns per iteration, from the example's output line.
 wall() { "$bin" "$1" "$2" | sed -n 's/.*ns_per_iter=\([0-9]*\).*/\1/p'; }
 
 # openssl speed: AES-256-GCM on a buffer the size of the bench ciphertext,

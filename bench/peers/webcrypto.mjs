@@ -8,9 +8,10 @@
 // Usage: node webcrypto.mjs VECTORS.json PUSH.json ROOM-KEY.hex [PUSHES] [UNWRAPS]
 // Prints one line per figure: `webcrypto <name> <microseconds per op>`.
 
+import { webcrypto } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-const { subtle } = globalThis.crypto;
+const { subtle } = webcrypto;
 const [vectorsPath, pushPath, keyHexPath, pushesArg, unwrapsArg] = process.argv.slice(2);
 if (!keyHexPath) {
   console.error('usage: node webcrypto.mjs VECTORS.json PUSH.json ROOM-KEY.hex [PUSHES] [UNWRAPS]');
