@@ -1,68 +1,35 @@
 //! Criterion benchmarks on the committed WebCrypto vectors:
 //! payload → notification per format (room keys in memory), a 1 KiB rc.v2
-//! push, RSA room-key unwrap, and v2 private-key unlock (100 000 rounds).
+//! push, the limit for that push (AES-GCM alone, a lean parse alone) with
+//! the ratio printed, RSA room-key unwrap, and v2 private-key unlock
+//! (100 000 rounds).
 //!
 //! Run: `cargo bench -p pushseal --bench decrypt`
 
 #[path = "../tests/fixtures/mod.rs"]
 mod fixtures;
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::hint::black_box;
 
-use aes_gcm::aead::Aead;
-use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
+use std::time::Instant;
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use fixtures::{device_keyring, vectors};
-use pushseal::rocketchat::{decrypt_push, KeyLookup, Keyring, UserPrivateKey};
+use pushseal::rocketchat::{decrypt_push, UserPrivateKey};
 use pushseal::Password;
-use serde_json::{json, Value};
-
-/// A ~1 KiB APNs push with an rc.v2 (AES-256-GCM) message, made with a
-/// current GCM room key from the vectors.
-fn one_kib_v2_push(v: &Value, keys: &Keyring) -> Vec<u8> {
-    let server = pushseal::normalize_server(v["server"].as_str().expect("server")).expect("url");
-    let (rid, entry) = v["rooms"]
-        .as_array()
-        .expect("rooms")
-        .iter()
-        .filter_map(|r| {
-            let rid = r["rid"].as_str()?;
-            let keys = keys.room_keys(&server, rid).ok()?;
-            let k = keys
-                .into_iter()
-                .find(|k| k.current && k.key.algorithm().jwk_alg() == "A256GCM")?;
-            Some((rid.to_owned(), k))
-        })
-        .next()
-        .expect("a GCM room");
-    let text = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(8);
-    let plain = json!({ "msg": text }).to_string();
-    let iv = [7u8; 12];
-    let ct = Aes256Gcm::new_from_slice(entry.key.expose_raw())
-        .expect("key")
-        .encrypt(Nonce::from_slice(&iv), plain.as_bytes())
-        .expect("encrypt");
-    let ejson = json!({
-        "host": "https://chat.example.org/", "messageId": "BenchMsg000000001", "notificationType": "message",
-        "rid": rid, "sender": {"_id": "BenchUser", "username": "alice", "name": "Alice"},
-        "senderName": "alice", "type": "p", "name": "bench", "messageType": "e2e", "msg": "",
-        "content": {"algorithm": "rc.v2.aes-sha2", "kid": entry.kid, "iv": STANDARD.encode(iv), "ciphertext": STANDARD.encode(ct)}
-    });
-    let push = json!({"ejson": ejson.to_string(), "messageFrom": "push",
-        "aps": {"alert": {"title": "#bench", "body": "alice: "}, "mutable-content": 1, "thread-id": "123"}});
-    serde_json::to_vec(&push).expect("push")
-}
 
 fn bench_pushes(c: &mut Criterion) {
     let v = vectors();
     let keys = device_keyring(&v);
-    let big = one_kib_v2_push(&v, &keys);
-    assert_eq!(decrypt_push(&big, &keys).status(), "decrypted");
+    let push = common::one_kib_v2_push(&v, &keys);
+    let big = &push.bytes;
+    assert_eq!(decrypt_push(big, &keys).status(), "decrypted");
     let mut group = c.benchmark_group("push_to_notification");
     group.bench_function(format!("rc.v2 GCM apns {} bytes", big.len()), |b| {
-        b.iter(|| decrypt_push(black_box(&big), &keys))
+        b.iter(|| decrypt_push(black_box(big), &keys))
     });
     // One decrypted push per algorithm from the vectors.
     let mut seen = std::collections::BTreeSet::new();
@@ -78,6 +45,63 @@ fn bench_pushes(c: &mut Criterion) {
         group.bench_function(label, |b| b.iter(|| decrypt_push(black_box(&bytes), &keys)));
     }
     group.finish();
+}
+
+/// The two parts of the limit for the warm path, on the same push.
+fn bench_limit(c: &mut Criterion) {
+    let v = vectors();
+    let keys = device_keyring(&v);
+    let push = common::one_kib_v2_push(&v, &keys);
+    let mut group = c.benchmark_group("limit");
+    group.bench_function("aes-256-gcm only", |b| {
+        b.iter(|| common::aes_only(&push.room_key, &push.iv, black_box(&push.ciphertext)))
+    });
+    group.bench_function("lean parse only (container + ejson)", |b| {
+        b.iter(|| common::lean_parse_only(black_box(&push.bytes)))
+    });
+    group.finish();
+}
+
+/// Prints warm / (AES + lean parse), measured interleaved in rounds so a
+/// busy machine slows all three alike: the median and the spread.
+fn print_ratio(_: &mut Criterion) {
+    let v = vectors();
+    let keys = device_keyring(&v);
+    let push = common::one_kib_v2_push(&v, &keys);
+    let time = |f: &dyn Fn() -> usize| {
+        const N: u32 = 2_000;
+        let start = Instant::now();
+        for _ in 0..N {
+            black_box(f());
+        }
+        start.elapsed().as_nanos() as f64 / f64::from(N)
+    };
+    let mut ratios = Vec::new();
+    let (mut warm, mut aes, mut parse) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..15 {
+        let w = time(&|| decrypt_push(black_box(&push.bytes), &keys).status().len());
+        let a = time(&|| common::aes_only(&push.room_key, &push.iv, black_box(&push.ciphertext)));
+        let p = time(&|| common::lean_parse_only(black_box(&push.bytes)));
+        ratios.push(w / (a + p));
+        warm.push(w);
+        aes.push(a);
+        parse.push(p);
+    }
+    let stats = |xs: &mut Vec<f64>| {
+        xs.sort_by(f64::total_cmp);
+        (xs[0], xs[xs.len() / 2], xs[xs.len() - 1])
+    };
+    let show = |name: &str, (lo, mid, hi): (f64, f64, f64), unit: &str| {
+        println!("{name:<34} median {mid:8.2}{unit}  (min {lo:.2}, max {hi:.2})");
+    };
+    println!(
+        "\nwarm path against its limit, {} rounds interleaved:",
+        ratios.len()
+    );
+    show("warm decrypt_push", stats(&mut warm), " ns");
+    show("AES-256-GCM only", stats(&mut aes), " ns");
+    show("lean parse only", stats(&mut parse), " ns");
+    show("ratio warm / (AES + lean parse)", stats(&mut ratios), "x");
 }
 
 fn bench_keys(c: &mut Criterion) {
@@ -111,5 +135,5 @@ fn bench_keys(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_pushes, bench_keys);
+criterion_group!(benches, bench_pushes, bench_limit, print_ratio, bench_keys);
 criterion_main!(benches);

@@ -9,7 +9,8 @@ use crate::secret::SecretString;
 pub const FALLBACK_TITLE: &str = "New message";
 /// Body shown when an encrypted message cannot be decrypted.
 pub const FALLBACK_BODY_ENCRYPTED: &str = "Encrypted message";
-/// Body shown when the message must be fetched and was not (yet).
+/// Body shown when the message must be fetched and was not (yet), and
+/// for a message or alert with no text to show.
 pub const FALLBACK_BODY_NEW: &str = "You have a new message";
 
 /// The chat protocol a notification came from.
@@ -92,7 +93,11 @@ pub struct Notification {
     pub protocol: Protocol,
     pub context: Context,
     pub title: String,
-    /// The message text: decrypted plaintext for encrypted pushes.
+    /// The text to show: the decrypted message for encrypted pushes, the
+    /// server's alert text otherwise. Never blank: a message or alert that
+    /// is empty or only whitespace gets [`FALLBACK_BODY_NEW`], and the
+    /// outcome keeps its status (a blank message that decrypted is still
+    /// `decrypted`, with the key that opened it).
     pub body: SecretString,
     /// Set for decrypted messages.
     pub key: Option<KeyUsed>,

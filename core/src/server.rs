@@ -21,6 +21,11 @@ pub fn normalize_server(input: &str) -> Result<String> {
     if trimmed.is_empty() || trimmed.len() > 2048 {
         return Err(Error::malformed("server URL is empty or too long"));
     }
+    // Trailing slashes go in every form (`host` in pushes ends with one).
+    let candidate = trimmed.trim_end_matches('/');
+    if is_normal(candidate) {
+        return Ok(candidate.to_owned());
+    }
     let with_scheme = if trimmed.contains("://") {
         trimmed.to_owned()
     } else {
@@ -40,6 +45,52 @@ pub fn normalize_server(input: &str) -> Result<String> {
     }
     out.push_str(url.path().trim_end_matches('/'));
     Ok(out)
+}
+
+/// True when `s` is already what the URL parse would give back, so the
+/// parse can be skipped (every push names its server). Deliberately
+/// narrow: `http(s)://`, a lower-case DNS name whose last label starts with
+/// a letter (so never an IPv4 address), no `xn--` label (IDNA would check
+/// it), a port only when it is not the default, and a plain path without a
+/// trailing slash. Anything else takes the full parse.
+fn is_normal(s: &str) -> bool {
+    let (rest, default_port) = if let Some(r) = s.strip_prefix("https://") {
+        (r, "443")
+    } else if let Some(r) = s.strip_prefix("http://") {
+        (r, "80")
+    } else {
+        return false;
+    };
+    let (authority, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
+    let (host, port) = match authority.split_once(':') {
+        Some((_, "")) => return false,
+        Some(split) => split,
+        None => (authority, ""),
+    };
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && !l.starts_with("xn--")
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    let host_ok = host.split('.').all(label_ok)
+        && host
+            .rsplit('.')
+            .next()
+            .is_some_and(|l| l.starts_with(|c: char| c.is_ascii_lowercase()));
+    let port_ok = port.is_empty()
+        || (port != default_port
+            && !port.starts_with('0')
+            && port.len() <= 5
+            && port.parse::<u16>().is_ok());
+    let segment_ok = |seg: &str| {
+        !seg.is_empty()
+            && seg
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'~'))
+    };
+    let path_ok = path.is_empty() || path[1..].split('/').all(segment_ok);
+    host_ok && port_ok && path_ok
 }
 
 #[cfg(test)]
@@ -64,6 +115,85 @@ mod tests {
         ] {
             assert_eq!(normalize_server(input).unwrap(), want, "{input}");
         }
+    }
+
+    /// The shortcut must give exactly what the full parse gives.
+    #[test]
+    fn shortcut_agrees_with_the_full_parse() {
+        let inputs = [
+            "https://chat.example.org",
+            "http://chat.example.org:3000",
+            "https://chat.example.org:443",
+            "http://chat.example.org:80",
+            "https://chat.example.org:0443",
+            "https://chat.example.org:65536",
+            "https://chat.example.org:99999",
+            "https://chat.example.org:",
+            "https://a.b-c.d/rc/sub-path_x~y",
+            "https://a.example.org/rc/",
+            "https://a.example.org//rc",
+            "https://a.example.org/./rc",
+            "https://a.example.org/%41",
+            "https://127.0.0.1",
+            "https://127.1",
+            "https://0x7f.1",
+            "https://a.0x7f",
+            "https://a.1",
+            "https://a.b1",
+            "https://xn--nxasmq6b.com",
+            "https://xn--zz.com",
+            "https://ex--ample.com",
+            "https://-a.com",
+            "https://a-.com",
+            "https://a..com",
+            "https://a.com.",
+            "https://.a.com",
+            "https://Chat.example.org",
+            "https://user@chat.example.org",
+            "https://chat.example.org?x",
+            "https://chat.example.org#x",
+            "https://chat_x.example.org",
+            "ws://chat.example.org",
+            "https://localhost",
+            "https://localhost:1",
+        ];
+        let long = format!("https://{}.{}.com", "a".repeat(70), "b".repeat(250));
+        let slashed: Vec<String> = inputs.iter().map(|i| format!("{i}/")).collect();
+        let more = [
+            long.as_str(),
+            "https://a.org//",
+            "https://a.org/rc//",
+            "https://a.org/rc//x/",
+        ];
+        let all = inputs
+            .iter()
+            .copied()
+            .chain(slashed.iter().map(String::as_str));
+        for input in all.chain(more) {
+            let candidate = input.trim_end_matches('/');
+            let fast = is_normal(candidate).then(|| candidate.to_owned());
+            let full = full_parse(input);
+            if let Some(fast) = fast {
+                assert_eq!(Ok(fast), full, "{input}");
+            }
+        }
+        assert_eq!(
+            normalize_server("https://chat.example.org/").unwrap(),
+            "https://chat.example.org"
+        );
+        assert!(is_normal("https://chat.example.org"));
+        assert!(is_normal("http://chat.example.org:3000/rc"));
+    }
+
+    /// `normalize_server` without the shortcut.
+    fn full_parse(input: &str) -> std::result::Result<String, String> {
+        let url = Url::parse(input).map_err(|e| e.to_string())?;
+        let mut out = format!("{}://{}", url.scheme(), url.host_str().unwrap_or("?"));
+        if let Some(port) = url.port() {
+            out.push_str(&format!(":{port}"));
+        }
+        out.push_str(url.path().trim_end_matches('/'));
+        Ok(out)
     }
 
     #[test]

@@ -212,6 +212,13 @@ class Fail extends Error {
 }
 
 const nonEmpty = (s) => (typeof s === 'string' && s !== '' ? s : null);
+// Blank is empty or only White_Space characters (Rust's char::is_whitespace).
+const blank = (s) => /^\p{White_Space}*$/u.test(s);
+const nonBlank = (s) => (typeof s === 'string' && !blank(s) ? s : null);
+// Every outcome has text to show: a blank message or alert text becomes
+// the generic text, and the outcome keeps its status (README).
+const FALLBACK_BODY_NEW = 'You have a new message';
+const shown = (body) => (blank(body) ? FALLBACK_BODY_NEW : body);
 
 // The newest web codec rejects characters outside the standard alphabet
 // but tolerates missing padding (§2).
@@ -272,12 +279,13 @@ function parseEncrypted(content, msg) {
 // Body rule of the vectors: msg, else legacy text, else a file caption or
 // the file names. Never cut at ':'.
 function bodyOf(obj) {
-  if (typeof obj.msg === 'string') return obj.msg;
-  if (typeof obj.text === 'string') return obj.text;
   const attachments = Array.isArray(obj.attachments) ? obj.attachments : [];
   const files = Array.isArray(obj.files) ? obj.files : [];
-  if (!obj.file && files.length === 0 && attachments.length === 0) throw new Fail('bad_plaintext', 'no message text');
-  const caption = attachments.map((a) => a?.description).find((d) => nonEmpty(d));
+  const hasFiles = Boolean(obj.file) || files.length > 0 || attachments.length > 0;
+  if (typeof obj.msg === 'string' && (!blank(obj.msg) || !hasFiles)) return obj.msg;
+  if (typeof obj.text === 'string') return obj.text;
+  if (!hasFiles) throw new Fail('bad_plaintext', 'no message text');
+  const caption = attachments.map((a) => a?.description).find((d) => nonBlank(d));
   if (caption) return caption;
   let names = files.map((f) => f?.name).filter((n) => typeof n === 'string');
   if (!names.length && typeof obj.file?.name === 'string') names = [obj.file.name];
@@ -417,8 +425,8 @@ function unpack(push) {
 }
 
 function titleOf(p, serverTitle) {
-  if (typeof p.type === 'string' && p.type !== 'd' && nonEmpty(p.name)) return `#${p.name}`;
-  return nonEmpty(p.senderName) ?? nonEmpty(serverTitle) ?? 'New message';
+  if (typeof p.type === 'string' && p.type !== 'd' && nonBlank(p.name)) return `#${p.name}`;
+  return nonBlank(p.senderName) ?? nonBlank(serverTitle) ?? 'New message';
 }
 
 function outcome(status, fields) {
@@ -457,13 +465,13 @@ async function referenceOutcome(push, keyring) {
     if (!ctx.message_id) return outcome('failed', { ...ctx, title: 'New message', reason: 'malformed_payload' });
     return outcome('needs_fetch', ctx);
   }
-  if (p.messageType !== 'e2e') return outcome('not_encrypted', { ...ctx, title, body: serverBody ?? '' });
+  if (p.messageType !== 'e2e') return outcome('not_encrypted', { ...ctx, title, body: shown(serverBody ?? '') });
   try {
     if (!ctx.rid) throw new Fail('malformed_payload', 'e2e push without rid');
     const enc = parseEncrypted(p.content, p.msg);
     if (!enc) return outcome('needs_fetch', ctx);
     const { body, entry } = await openMessage(enc, keyring.get(ctx.rid) ?? []);
-    return outcome('decrypted', { ...ctx, title, body, key_id: entry.kid, algorithm: `${enc.format}+${entry.alg}` });
+    return outcome('decrypted', { ...ctx, title, body: shown(body), key_id: entry.kid, algorithm: `${enc.format}+${entry.alg}` });
   } catch (e) {
     if (!(e instanceof Fail)) throw e;
     return outcome('failed', { ...ctx, title, reason: e.reason });
@@ -647,16 +655,36 @@ const MESSAGES = [
   ['m21', 'R4', 0, 'legacy-msg', CAROL, 'Legacy format, from before the reset'],
   ['m22', 'R4', 0, 'rc.v1', ALICE, 'rc.v1 under the old key'],
   ['m23', 'R4', 'current', 'rc.v1', CAROL, 'rc.v1 under the current key'],
+  // Nothing to show: a push of these shows the generic text (added with
+  // --extend, so the messages above kept their bytes).
+  ['m24', 'R1', 'current', 'rc.v2-gcm', ALICE, '   '],
+  ['m25', 'R2', 'current', 'rc.v1', CAROL, ''],
+  ['m26', 'R2', 'current', 'rc.v1', ALICE, ' \n\t '],
+  ['m27', 'R2', 'current', 'rc.v2-cbc', CAROL, ''],
+  ['m28', 'R3', 'current', 'rc.v2-cbc', ALICE, '  '],
+  ['m29', 'R3', 'current', 'legacy-msg', ALICE, ''],
+  ['m30', 'R1', 'current', 'rc.v2-gcm', CAROL, { msg: '  ', ...fileMessage([PDF]) }],
+  ['m31', 'R1', 'current', 'rc.v2-gcm', ALICE, fileMessage([PNG], '   ')],
 ];
 
 const msgId = (n) => `MsgE2eVec${String(n).padStart(8, '0')}`;
 
-async function makeMessages(rooms, keyringFromGen) {
+// `existing` (the committed messages, for --extend) are kept as they are;
+// only the messages after them are made.
+async function makeMessages(rooms, keyringFromGen, existing = []) {
   const byLabel = new Map();
   const out = [];
   for (const [i, [label, roomId, keySel, format, sender, body, extra]] of MESSAGES.entries()) {
     const room = rooms.find((r) => r.id === roomId);
     const key = keySel === 'current' ? room.current : room.olds[keySel];
+    if (i < existing.length) {
+      const rec = existing[i];
+      assert.equal(rec.id, msgId(i + 1));
+      assert.equal(rec.kid, key.kid, `${label}: key`);
+      byLabel.set(label, { ...rec, room, key, sender, label });
+      out.push(rec);
+      continue;
+    }
     const id = msgId(i + 1);
     const tsIso = at(i);
     let plaintext;
@@ -785,7 +813,7 @@ async function makePushes(rooms, messages, keyring) {
       payload,
       expected: outcome('decrypted', {
         title: titleOf(p, serverTitleOf(container, payload)),
-        body: m.expected_body,
+        body: shown(m.expected_body),
         rid: m.rid,
         message_id: m.id,
         thread_id: m.message.tmid ?? null,
@@ -842,7 +870,7 @@ async function makePushes(rooms, messages, keyring) {
       payload,
       expected: outcome('not_encrypted', {
         title: titleOf(p, serverTitleOf(container, payload)),
-        body: serverBodyOf(container, payload),
+        body: shown(serverBodyOf(container, payload)),
         rid: room.rid,
         message_id: id,
         sender_username: sender.username,
@@ -1107,6 +1135,19 @@ async function makePushes(rooms, messages, keyring) {
     return { p: e2ePayload(c, undefined, s.kid + b64(concat(s.iv, s.ct))) };
   }, 'bad_padding', { room: 'R3' });
 
+  // -- nothing to show: blank texts become the generic text (added with
+  // --extend; the status stays what it was).
+  positive('m24', 'apns', 'rc.v2 GCM message that is only spaces: the generic text is shown');
+  positive('m25', 'fcm-data', 'empty rc.v1 message: the generic text is shown');
+  positive('m26', 'fcm-v1', 'rc.v1 message of spaces, a newline and a tab: the generic text is shown');
+  positive('m27', 'ejson', 'empty message, rc.v2 label over CBC: the generic text is shown');
+  positive('m28', 'apns', 'rc.v2-labelled CBC DM of spaces: the generic text is shown');
+  positive('m29', 'fcm-data', 'legacy msg whose text is empty: the generic text is shown');
+  positive('m30', 'fcm-v1', 'file message whose msg is only spaces: the file name is the body');
+  positive('m31', 'ejson', 'file message whose caption is only spaces: the file name is the body');
+  plainPush('apns', carolDm, CAROL, '', 'unencrypted DM, APNs alert with a title only: the generic text is shown', 'dm-title-only');
+  plainPush('fcm-data', carolDm, CAROL, '   ', 'unencrypted DM whose server text is spaces: the generic text is shown', 'dm-blank');
+
   return { pushes, picks: P };
 }
 
@@ -1263,6 +1304,57 @@ async function selfCheck() {
 }
 
 // =====================================================================
+// --extend: add the cases that are new in this script to the committed
+// rocketchat.json with its own keys, so that every existing vector keeps
+// its bytes; then apply the current body rule to existing expectations.
+// =====================================================================
+
+async function importRoomKey(entry, ts) {
+  const name = entry.alg === 'A256GCM' ? 'AES-GCM' : 'AES-CBC';
+  const jwk = { alg: entry.alg, ext: true, k: entry.k, key_ops: ['encrypt', 'decrypt'], kty: 'oct' };
+  const key = await subtle.importKey('jwk', jwk, { name }, true, ['encrypt', 'decrypt']);
+  return { kid: entry.kid, alg: entry.alg, jwk, key, current: entry.current, ts };
+}
+
+async function roomsFromFile(v) {
+  const rooms = [];
+  for (const r of ROOMS) {
+    const saved = v.rooms.find((x) => x.rid === r.rid);
+    assert.ok(saved, `room ${r.rid} in the committed vectors`);
+    const [current, ...olds] = await Promise.all(saved.keys.map((k, i) => importRoomKey(k, i ? r.old[i - 1].ts : undefined)));
+    assert.ok(current.current && olds.every((k) => !k.current), `room ${r.rid}: current key first`);
+    rooms.push({ ...r, current, olds, all: [current, ...olds], subscription: saved.subscription });
+  }
+  return rooms;
+}
+
+async function extend() {
+  const v = JSON.parse(readFileSync(path.join(OUT, 'rocketchat.json'), 'utf8'));
+  const ring = await buildKeyring(v.rooms.map((r) => r.subscription), v.device_user.private_jwk);
+  const rooms = await roomsFromFile(v);
+  const messages = await makeMessages(rooms, ring, v.messages);
+  // The committed pushes are made again only to number the new ones the
+  // way a full run would; their new random bytes are thrown away.
+  const { pushes } = await makePushes(rooms, messages, ring);
+  pushes.slice(0, v.pushes.length).forEach((p, i) => assert.equal(p.id, v.pushes[i].id, 'same push order'));
+  for (const p of v.pushes) {
+    if (!['decrypted', 'not_encrypted'].includes(p.expected.status)) continue;
+    const body = shown(p.expected.body);
+    if (body !== p.expected.body) {
+      console.log(`${p.id}: expected body ${JSON.stringify(p.expected.body)} -> ${JSON.stringify(body)}`);
+      p.expected.body = body;
+    }
+  }
+  const newMessages = messages.list.slice(v.messages.length);
+  const newPushes = pushes.slice(v.pushes.length);
+  v.messages.push(...newMessages);
+  v.pushes.push(...newPushes);
+  write(OUT, 'rocketchat.json', v);
+  console.log(`added ${newMessages.length} messages and ${newPushes.length} pushes: ${newPushes.map((p) => p.id).join(', ') || '-'}`);
+  report(await selfCheck());
+}
+
+// =====================================================================
 
 function write(dir, name, value) {
   mkdirSync(dir, { recursive: true });
@@ -1272,6 +1364,7 @@ function write(dir, name, value) {
 async function main() {
   // --check verifies the committed files without regenerating them.
   if (process.argv.includes('--check')) return report(await selfCheck());
+  if (process.argv.includes('--extend')) return extend();
   const users = await makeUsers();
   const privateKeys = await makePrivateKeys(users);
   const rooms = await makeRooms(users);

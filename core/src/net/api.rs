@@ -153,7 +153,7 @@ impl Api<'_> {
 
 /// Every answer of these routes is an object with `"success": true`;
 /// anything else (a proxy's page, a captive portal) is not Rocket.Chat.
-fn parse_success(endpoint: &str, body: &[u8]) -> Result<Value> {
+pub(crate) fn parse_success(endpoint: &str, body: &[u8]) -> Result<Value> {
     let v: Value = serde_json::from_slice(body)
         .map_err(|e| Error::BadResponse(format!("{endpoint}: not JSON ({e})")))?;
     match v.get("success").and_then(Value::as_bool) {

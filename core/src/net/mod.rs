@@ -14,6 +14,9 @@ mod config;
 mod deadline;
 mod fetched;
 mod flow;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod memory;
 mod overlay;
 mod pin;

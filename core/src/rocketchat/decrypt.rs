@@ -48,7 +48,9 @@ pub fn decrypt_parsed(push: &Push, keys: &dyn KeyLookup) -> Outcome {
             protocol: Protocol::RocketChat,
             context,
             title,
-            body: SecretString::from(push.server_body.as_deref().unwrap_or_default()),
+            body: shown(SecretString::from(
+                push.server_body.as_deref().unwrap_or_default(),
+            )),
             key: None,
         });
     }
@@ -77,7 +79,7 @@ pub fn decrypt_parsed(push: &Push, keys: &dyn KeyLookup) -> Outcome {
             protocol: Protocol::RocketChat,
             context,
             title,
-            body,
+            body: shown(body),
             key: Some(key),
         }),
         Err(e) => failed(&e, context, kid, title, fallback),
@@ -163,7 +165,7 @@ fn context(push: &Push) -> Result<Context> {
 /// The server's title rule (spec §7.3): `#room` for group rooms, else the
 /// sender's display name; then whatever title the server sent.
 pub(crate) fn title(p: &Payload, server_title: Option<&str>) -> String {
-    let non_empty = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_owned);
+    let non_empty = |s: Option<&str>| s.filter(|s| !s.trim().is_empty()).map(str::to_owned);
     let group = p.room_type.as_deref().is_some_and(|t| t != "d");
     if group {
         if let Some(name) = non_empty(p.name.as_deref()) {
@@ -173,6 +175,17 @@ pub(crate) fn title(p: &Payload, server_title: Option<&str>) -> String {
     non_empty(p.sender_name.as_deref())
         .or_else(|| non_empty(server_title))
         .unwrap_or_else(|| FALLBACK_TITLE.to_owned())
+}
+
+/// A message with nothing to show (empty or only whitespace) gets the
+/// generic text rather than a blank notification. The outcome stays what it
+/// was (`decrypted` keeps its key): the message did open, it is just empty.
+fn shown(body: SecretString) -> SecretString {
+    if body.expose().trim().is_empty() {
+        SecretString::from(FALLBACK_BODY_NEW)
+    } else {
+        body
+    }
 }
 
 fn needs_fetch(context: Context, reason: FetchReason) -> Outcome {
@@ -205,4 +218,140 @@ fn failed(
         fallback_title: title,
         fallback_body: body.to_owned(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rocketchat::room_key::{RoomKey, RoomKeyAlgorithm};
+    use ::aes::cipher::{BlockEncryptMut, KeyIvInit};
+    use ::base64::engine::general_purpose::STANDARD;
+    use ::base64::Engine;
+    use aes_gcm::aead::{Aead, KeyInit};
+    use serde_json::json;
+
+    const RID: &str = "GrpEmptyBody00001";
+    const GCM_KEY: [u8; 32] = [7; 32];
+    const CBC_KEY: [u8; 16] = [9; 16];
+    const CBC_KID: &str = "a1b2c3d4e5f6";
+
+    /// One GCM room (current key) and one CBC key with a 12-char kid, as an
+    /// old key of the same room.
+    struct TwoKeys;
+
+    impl KeyLookup for TwoKeys {
+        fn room_keys(&self, _server: &str, rid: &str) -> Result<Vec<RoomKeyEntry>> {
+            assert_eq!(rid, RID);
+            Ok(vec![
+                RoomKeyEntry {
+                    kid: "gcm-kid".into(),
+                    key: RoomKey::from_raw(RoomKeyAlgorithm::A256Gcm, &GCM_KEY)?,
+                    current: true,
+                },
+                RoomKeyEntry {
+                    kid: CBC_KID.into(),
+                    key: RoomKey::from_raw(RoomKeyAlgorithm::A128Cbc, &CBC_KEY)?,
+                    current: false,
+                },
+            ])
+        }
+    }
+
+    fn gcm(plain: &str) -> (Vec<u8>, Vec<u8>) {
+        let iv = vec![1u8; 12];
+        let ct = aes_gcm::Aes256Gcm::new_from_slice(&GCM_KEY)
+            .unwrap()
+            .encrypt(aes_gcm::Nonce::from_slice(&iv), plain.as_bytes())
+            .unwrap();
+        (iv, ct)
+    }
+
+    fn cbc(plain: &str) -> (Vec<u8>, Vec<u8>) {
+        let iv = vec![2u8; 16];
+        let ct = cbc::Encryptor::<::aes::Aes128>::new_from_slices(&CBC_KEY, &iv)
+            .unwrap()
+            .encrypt_padded_vec_mut::<::aes::cipher::block_padding::Pkcs7>(plain.as_bytes());
+        (iv, ct)
+    }
+
+    /// An APNs push with a server alert of `alert` and the given content.
+    fn push(content: serde_json::Value, alert: serde_json::Value) -> Vec<u8> {
+        let ejson = json!({"host": "https://chat.example.org/", "messageId": "m1",
+            "notificationType": "message", "rid": RID, "sender": {"username": "alice"},
+            "senderName": "alice", "type": "p", "name": "empty", "messageType": "e2e",
+            "msg": "", "content": content});
+        serde_json::to_vec(&json!({"ejson": ejson.to_string(), "aps": {"alert": alert}})).unwrap()
+    }
+
+    fn formats(plain: &str) -> Vec<(&'static str, serde_json::Value)> {
+        let (iv, ct) = gcm(plain);
+        let gcm = json!({"algorithm": "rc.v2.aes-sha2", "kid": "gcm-kid",
+            "iv": STANDARD.encode(iv), "ciphertext": STANDARD.encode(ct)});
+        let (iv, ct) = cbc(plain);
+        let v2_cbc = json!({"algorithm": "rc.v2.aes-sha2", "kid": CBC_KID,
+            "iv": STANDARD.encode(&iv), "ciphertext": STANDARD.encode(&ct)});
+        let v1 = json!({"algorithm": "rc.v1.aes-sha2",
+            "ciphertext": format!("{CBC_KID}{}", STANDARD.encode([iv, ct].concat()))});
+        vec![
+            ("rc.v2.aes-sha2+A256GCM", gcm),
+            ("rc.v2.aes-sha2+A128CBC", v2_cbc),
+            ("rc.v1.aes-sha2+A128CBC", v1),
+        ]
+    }
+
+    #[test]
+    fn blank_decrypted_text_shows_the_fallback_and_stays_decrypted() {
+        for plain in [
+            r#"{"msg":""}"#,
+            r#"{"msg":"   "}"#,
+            "{\"msg\":\" \\n\\t \"}",
+        ] {
+            for (algorithm, content) in formats(plain) {
+                let outcome = decrypt_push(&push(content, json!({"title": "#empty"})), &TwoKeys);
+                let Outcome::Decrypted(n) = &outcome else {
+                    panic!("{plain} {algorithm}: {outcome:?}");
+                };
+                assert_eq!(n.body.expose(), FALLBACK_BODY_NEW, "{plain} {algorithm}");
+                assert_eq!(n.key.as_ref().unwrap().algorithm, algorithm);
+                assert_eq!(outcome.display(), ("#empty", FALLBACK_BODY_NEW));
+            }
+        }
+    }
+
+    #[test]
+    fn real_text_is_kept_as_written() {
+        for (algorithm, content) in formats(r#"{"msg":"  hi  "}"#) {
+            let outcome = decrypt_push(&push(content, json!("x")), &TwoKeys);
+            assert_eq!(outcome.display().1, "  hi  ", "{algorithm}");
+        }
+    }
+
+    #[test]
+    fn plain_push_without_alert_text_shows_the_fallback() {
+        let ejson = json!({"host": "https://chat.example.org/", "messageId": "m2",
+            "notificationType": "message", "rid": "GENERAL", "type": "c", "name": "general"});
+        let bare = serde_json::to_vec(&ejson).unwrap();
+        let fcm_blank = serde_json::to_vec(
+            &json!({"ejson": ejson.to_string(), "title": "general", "message": " \n "}),
+        )
+        .unwrap();
+        let apns_title_only = serde_json::to_vec(
+            &json!({"ejson": ejson.to_string(), "aps": {"alert": {"title": "t"}}}),
+        )
+        .unwrap();
+        for bytes in [bare, fcm_blank, apns_title_only] {
+            let outcome = decrypt_push(&bytes, &TwoKeys);
+            assert_eq!(outcome.status(), "not_encrypted");
+            assert_eq!(outcome.display(), ("#general", FALLBACK_BODY_NEW));
+        }
+    }
+
+    #[test]
+    fn blank_names_do_not_make_a_blank_title() {
+        let p = Payload::from_value(json!({"host": "h", "type": "p", "name": "  ",
+            "senderName": " "}))
+        .unwrap();
+        assert_eq!(title(&p, Some("\t")), FALLBACK_TITLE);
+        assert_eq!(title(&p, Some("alice")), "alice");
+    }
 }

@@ -42,7 +42,9 @@ pub(crate) fn message_text(plain: &[u8]) -> Result<SecretString> {
     })?;
     if let Some(raw) = parsed.msg {
         if let Some(s) = msg_as_text(raw)? {
-            if !s.is_empty() || !has_files(&parsed) {
+            // A file message's msg is often empty or blank: the files
+            // say more than nothing.
+            if !s.expose().trim().is_empty() || !has_files(&parsed) {
                 return Ok(s);
             }
         }
@@ -82,7 +84,7 @@ fn file_text(m: &MessageJson<'_>) -> SecretString {
     let attachments = m.attachments.as_deref().unwrap_or_default();
     if let Some(caption) = attachments
         .iter()
-        .find_map(|a| a.description.as_ref().filter(|d| !d.is_empty()))
+        .find_map(|a| a.description.as_ref().filter(|d| !d.trim().is_empty()))
     {
         return SecretString::new(caption.to_string());
     }
@@ -124,7 +126,18 @@ mod tests {
     #[test]
     fn shapes() {
         assert_eq!(text(r#"{"msg":"a: b: c"}"#).unwrap(), "a: b: c");
+        // The message's own text; the outcome turns a blank one into the
+        // generic text (decrypt.rs).
         assert_eq!(text(r#"{"msg":""}"#).unwrap(), "");
+        assert_eq!(text(r#"{"msg":"  "}"#).unwrap(), "  ");
+        assert_eq!(
+            text(r#"{"msg":" \n","files":[{"name":"a.pdf"}]}"#).unwrap(),
+            "📎 a.pdf"
+        );
+        assert_eq!(
+            text(r#"{"attachments":[{"title":"a.png","description":"  "}]}"#).unwrap(),
+            "📎 a.png"
+        );
         assert_eq!(text(r#"{"msg":42}"#).unwrap(), "42");
         assert_eq!(
             text(r#"{"_id":"x","text":"old","userId":"u","ts":{"$date":1}}"#).unwrap(),

@@ -8,6 +8,8 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 use crate::limits::MAX_PUSH_BYTES;
 
+mod lean;
+
 /// Which container a push came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Container {
@@ -120,6 +122,17 @@ impl Push {
                 limit: MAX_PUSH_BYTES,
             });
         }
+        // The one-pass reader handles the pushes servers send; anything it
+        // declines (every error included) is read through `Value`, which
+        // gives the same result and writes the error text.
+        if let Some(push) = lean::parse(bytes) {
+            return Ok(push);
+        }
+        Self::parse_value(bytes)
+    }
+
+    /// The reference reader: the whole push as a `Value` tree first.
+    pub(crate) fn parse_value(bytes: &[u8]) -> Result<Self> {
         let value: Value = serde_json::from_slice(bytes)
             .map_err(|e| Error::malformed(format!("push is not JSON: {e}")))?;
         Self::from_value(value)
@@ -269,6 +282,127 @@ mod tests {
             Push::parse(&vec![b' '; MAX_PUSH_BYTES + 1]),
             Err(Error::TooLarge { .. })
         ));
+    }
+
+    /// The one-pass reader either declines or gives what the `Value` path
+    /// gives, on every vector push and on odd shapes of the same members.
+    #[test]
+    fn lean_reader_agrees_with_the_value_path() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/vectors/rocketchat.json"
+        );
+        let vectors: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        let mut inputs: Vec<Vec<u8>> = vectors["pushes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| serde_json::to_vec(&p["payload"]).unwrap())
+            .collect();
+        assert!(inputs.len() > 20);
+        let odd = [
+            r#"{"ejson":{"host":"h","rid":"r"},"aps":{"alert":"a","thread-id":7}}"#,
+            r#"{"ejson":"{\"host\":\"h\",\"host\":\"g\"}","aps":null,"notId":"  12 "}"#,
+            r#"{"ejson":"{\"host\":\"h\"}","aps":[1],"notId":12.0}"#,
+            r#"{"ejson":"{\"host\":\"h\"}","aps":{"alert":{"title":1,"body":"b"},"thread-id":18446744073709551615}}"#,
+            r#"{"ejson":"{\"host\":\"h\",\"sender\":[\"a\",\"b\",\"c\"]}","aps":{}}"#,
+            r#"{"ejson":"{\"host\":\"h\",\"sender\":{\"_id\":1,\"username\":\"u\"}}","aps":{}}"#,
+            r#"{"ejson":"{\"host\":\"h\",\"sender\":{\"_id\":\"i\",\"_id\":null,\"name\":\"n\"}}","aps":{}}"#,
+            r#"{"ejson":"{\"host\":\"h\",\"sender\":true,\"name\":[],\"type\":{},\"msg\":null}","aps":{}}"#,
+            r#"{"ejson":"{\"host\":\"h\",\"rid\":5}","aps":{}}"#,
+            r#"{"ejson":"{\"host\":null}","aps":{}}"#,
+            r#"{"ejson":"[\"h\"]","aps":{}}"#,
+            r#"{"ejson":["h"],"aps":{}}"#,
+            r#"{"ejson":5,"aps":{}}"#,
+            r#"{"ejson":"{\"host\":\"h\",\"content\":null}","aps":{},"x":1e400}"#,
+            r#"{"ejson":"{\"host\":\"h\",\"content\":{\"a\":[1,{\"b\":2}]}}","aps":{}}"#,
+            r#"{"ejson":"{\"host\":\"h\",\"content\":{\"a\":1},\"content\":\"x\"}","aps":{}}"#,
+            r#"{"ejson":"{\"host\":\"h\"}","aps":{},"x":"\ud800"}"#,
+            r#"{"ejson":"{\"host\":\"h\"}","aps":{},"$serde_json::private::RawValue":"1"}"#,
+            r#"{"$serde_json::private::RawValue":"{\"host\":\"h\"}"}"#,
+            r#"{"ejson":"{\"host\":\"h\"}","title":"t","message":"m","notId":"x"}"#,
+            r#"{"ejson":"{\"host\":\"h\"}","title":5,"message":{"data":{}}}"#,
+            r#"{"message":{"data":{"ejson":"{\"host\":\"h\"}","notId":3},"notification":{"title":"t","body":2}},"aps":{}}"#,
+            r#"{"message":{"data":{"ejson":"{\"host\":\"h\"}"},"notification":"n"}}"#,
+            r#"{"message":{"data":[],"notification":{}}}"#,
+            r#"{"message":{"notification":{}},"ejson":"{\"host\":\"h\"}"}"#,
+            r#"{"host":"h","messageId":"m","aps2":[[[[]]]],"tmid":"t"}"#,
+            r#"{"host":"h","ejson":null}"#,
+            r#"{"host":5}"#,
+            r#"{"host":"h"} x"#,
+            r#"{"host":"h","a":"#,
+            r#"{"x":1}"#,
+            r#"[1]"#,
+            r#""text""#,
+        ];
+        inputs.extend(odd.iter().map(|s| s.as_bytes().to_vec()));
+        let mut deep = "[".repeat(200);
+        deep.push_str(&"]".repeat(200));
+        inputs.push(format!(r#"{{"host":"h","x":{deep}}}"#).into_bytes());
+        // Small edits of every input, as a fuzzer would make them.
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let alphabet = b"{}[]\":,\\ 0-1e.nultrfsa\x7f";
+        let mut mutated = Vec::new();
+        for bytes in &inputs {
+            for _ in 0..40 {
+                let mut m = bytes.clone();
+                for _ in 0..=next(3) {
+                    let at = next(m.len().max(1));
+                    let c = alphabet[next(alphabet.len())];
+                    match next(3) {
+                        0 if !m.is_empty() => m[at] = c,
+                        1 if !m.is_empty() => {
+                            m.remove(at);
+                        }
+                        _ => m.insert(at.min(m.len()), c),
+                    }
+                }
+                mutated.push(m);
+            }
+        }
+        let mut declined = 0;
+        let originals = inputs.len();
+        inputs.extend(mutated);
+        for bytes in &inputs[..originals] {
+            if lean::parse(bytes).is_none() {
+                declined += 1;
+            }
+        }
+        let mut accepted = 0;
+        for bytes in &inputs {
+            let reference = Push::parse_value(bytes);
+            if let Some(lean) = lean::parse(bytes) {
+                accepted += 1;
+                assert_eq!(
+                    Ok(&lean),
+                    reference.as_ref().map_err(|e| e.to_string()),
+                    "{}",
+                    String::from_utf8_lossy(bytes)
+                );
+            }
+            // And the public entry point gives exactly the reference.
+            assert_eq!(
+                Push::parse(bytes).map_err(|e| e.to_string()),
+                reference.map_err(|e| e.to_string())
+            );
+        }
+        // The reader must take the ordinary pushes itself, and some of the
+        // edited ones (an edit inside a string keeps the JSON valid).
+        assert!(
+            declined < originals / 2,
+            "{declined} of {originals} declined"
+        );
+        assert!(accepted > originals, "{accepted} accepted");
+        eprintln!(
+            "{accepted} of {} accepted by the one-pass reader",
+            inputs.len()
+        );
     }
 
     #[test]
