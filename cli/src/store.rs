@@ -289,3 +289,33 @@ fn yes(b: bool) -> &'static str {
         "no"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn location() -> Location {
+        Location::new(Some(PathBuf::from("/tmp/s.db")), None).unwrap()
+    }
+
+    /// A store from an older build cannot be made in the CLI tests without
+    /// SQLCipher's internals, so the advice is checked here; the tests in
+    /// cli/tests/store_errors.rs run `pushseal store migrate` itself.
+    #[test]
+    fn an_unmigrated_store_names_the_command_that_fixes_it() {
+        let text = location().explain(StoreError::NotMigrated {
+            found: 1,
+            supported: 3,
+        });
+        assert!(text.contains("`pushseal store migrate`"), "{text}");
+        assert!(text.contains("schema 1"), "{text}");
+    }
+
+    #[test]
+    fn damage_is_never_blamed_on_the_key() {
+        let text = location().explain(StoreError::Corrupt("page 3".into()));
+        assert!(text.contains("damaged"), "{text}");
+        assert!(text.contains("NOT the problem"), "{text}");
+        assert!(!text.contains("wrong store key"), "{text}");
+    }
+}
