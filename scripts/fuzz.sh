@@ -56,11 +56,10 @@ unset CARGO_BUILD_BUILD_DIR CARGO_TARGET_DIR
 # fit the keys the targets load; the corpus dir keeps what libFuzzer finds.
 seeds=$ROOT/fuzz/target/seeds
 mkdir -p fuzz/target
-rm -rf "$seeds"
+rm -rf "$seeds" fuzz/target/ci-corpus
 python3 fuzz/seeds.py "$seeds" >/dev/null
 
 start=$(date +%s)
-mkdir -p fuzz/target
 build=()
 ((${#TARGETS[@]} == 1)) && build=("${TARGETS[0]}")
 if ! cargo +nightly fuzz build "${build[@]}" >fuzz/target/build.log 2>&1; then
@@ -72,19 +71,21 @@ echo "fuzz: build took $(( $(date +%s) - start )) s"
 
 summary=()
 for t in "${TARGETS[@]}"; do
-  corpus=$ROOT/fuzz/corpus/$t
+  # CI starts from the seeds alone, with a fixed random seed, so every CI
+  # run does the same work however long the corpus has grown.
+  corpus=$ROOT/fuzz/$( ((ci)) && echo target/ci-corpus || echo corpus)/$t
   mkdir -p "$corpus"
   # One process, in the foreground: libFuzzer's -jobs=1 would do the same
   # but send its output to ./fuzz-0.log.
   args=(-timeout=30 -rss_limit_mb=2048 -print_final_stats=1)
   [[ -f fuzz/json.dict && $t != store ]] && args+=("-dict=$ROOT/fuzz/json.dict")
   if ((ci)); then
-    args+=("-runs=${CI_RUNS[$t]:-2000}" "-max_total_time=$CI_MAX_SECONDS")
+    args+=("-runs=${CI_RUNS[$t]:-2000}" "-max_total_time=$CI_MAX_SECONDS" -seed=1)
   else
     args+=("-max_total_time=$secs")
   fi
   log=$ROOT/fuzz/target/fuzz-$t.log
-  echo "==> fuzz $t: cargo +nightly fuzz run $t fuzz/corpus/$t <seeds> -- ${args[*]/$ROOT\//}"
+  echo "==> fuzz $t: cargo +nightly fuzz run $t ${corpus#$ROOT/} fuzz/target/seeds/$t -- ${args[*]/$ROOT\//}"
   t0=$(date +%s)
   if ! cargo +nightly fuzz run "$t" "$corpus" "$seeds/$t" -- "${args[@]}" >"$log" 2>&1; then
     tail -40 "$log"
