@@ -72,6 +72,10 @@ check matrix-only "Matrix-only core (no default features)" \
   cargo test -p pushseal --no-default-features --features matrix --test matrix_vectors --test matrix_push
 check samples "samples on the real library (android-sample, ios-sample, packaging)" \
   scripts/check-samples.sh
+check deny "cargo deny: licences, bans, sources" scripts/deny.sh
+# Skips with a message, and passes, where no nightly toolchain is installed.
+check fuzz "fuzz targets, a fixed number of runs each (the first build takes minutes)" \
+  scripts/fuzz.sh --ci
 set -e
 # check-samples.sh reports its parts as "android: …", "ios: …", "packaging: …";
 # their tests count in the total, beside the check itself.
