@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::outcome::*;
 use crate::rocketchat::decrypt::{decrypt_parsed, title, unreadable};
 use crate::rocketchat::keyring::{unwrap_wrapped, wrapped_keys, WrappedEntry};
+use crate::rocketchat::room_key::WRAPPED_B64_CHARS;
 use crate::rocketchat::subscription::OldRoomKey;
 use crate::rocketchat::{Push, Subscription};
 
@@ -210,7 +211,9 @@ async fn fetch_room_key(
 /// No RSA: the id is the listed `e2eKeyId` or the `E2EKey` prefix.
 fn keys_to_try(sub: &Subscription, kid: Option<&str>) -> Vec<Subscription> {
     let named = |w: &WrappedEntry<'_>| {
-        let prefix = w.e2e_key.get(..w.e2e_key.len().saturating_sub(344));
+        let prefix = w
+            .e2e_key
+            .get(..w.e2e_key.len().saturating_sub(WRAPPED_B64_CHARS));
         let listed = w.listed_kid.filter(|l| !l.is_empty());
         kid.is_some_and(|kid| listed == Some(kid) || (listed.is_none() && prefix == Some(kid)))
     };

@@ -11,7 +11,7 @@ use crate::limits::MAX_E2E_KEY_CHARS;
 use crate::secret::SecretBytes;
 
 /// Length of the base64 RSA-2048 ciphertext at the end of an `E2EKey`.
-const WRAPPED_B64_CHARS: usize = 344;
+pub(crate) const WRAPPED_B64_CHARS: usize = 344;
 const WRAPPED_BYTES: usize = 256;
 
 /// The cipher of a room key, named by its JWK `alg`.
