@@ -9,6 +9,7 @@ pub fn json(outcome: &Outcome) -> Value {
     let (title, body) = outcome.display();
     let mut v = json!({
         "status": outcome.status(),
+        "protocol": outcome.protocol().as_str(),
         "title": title,
         "body": body,
         "server": ctx.server,
