@@ -9,11 +9,12 @@ pub fn json(outcome: &Outcome) -> Value {
     let (title, body) = outcome.display();
     let mut v = json!({
         "status": outcome.status(),
+        "protocol": outcome.protocol().as_str(),
         "title": title,
         "body": body,
         "server": ctx.server,
         "rid": ctx.room_id,
-        "room_type": ctx.room_kind.as_ref().map(|k| k.code()),
+        "room_type": ctx.room_kind.as_ref().map(pushseal::rocketchat::room_type_code),
         "room_name": ctx.room_name,
         "message_id": ctx.message_id,
         "thread_id": ctx.thread_id,
@@ -41,6 +42,9 @@ pub fn json(outcome: &Outcome) -> Value {
             v["fetch_reason"] = json!(f.reason.as_str());
         }
         Outcome::NotEncrypted(_) => {}
+        // An outcome kind this CLI does not know yet: the common fields say
+        // what there is to say.
+        _ => {}
     }
     v
 }
@@ -73,6 +77,7 @@ pub fn text(outcome: &Outcome) -> String {
             f.reason.as_str()
         ),
         Outcome::Failed(f) => format!("failed: {} ({})", f.reason.as_str(), f.detail),
+        other => other.status().into(),
     };
     out.push_str(&format!("status:  {status}\n"));
     out.push_str(&format!("title:   {title}\n"));

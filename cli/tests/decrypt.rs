@@ -48,6 +48,7 @@ fn json_output_and_exit_codes_follow_the_outcome() {
         let got: Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
         assert_eq!(got["status"], status.as_str());
+        assert_eq!(got["protocol"], "rocketchat", "{status}");
         for field in [
             "title",
             "body",

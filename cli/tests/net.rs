@@ -110,6 +110,7 @@ fn login_unlock_sync_then_decrypt_fetching_when_needed() {
     let got = json(&out);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(got["status"], "decrypted");
+    assert_eq!(got["protocol"], "rocketchat");
     assert_eq!(got["fetched"], true);
     assert_eq!(got["room_key_fetched"], false);
     let want = v["messages"]

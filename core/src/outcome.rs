@@ -13,43 +13,35 @@ pub const FALLBACK_BODY_ENCRYPTED: &str = "Encrypted message";
 /// for a message or alert with no text to show.
 pub const FALLBACK_BODY_NEW: &str = "You have a new message";
 
-/// The chat protocol a notification came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The chat protocol a notification came from. Not feature-gated, so a
+/// host's code that matches on it builds with any set of protocols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Protocol {
     RocketChat,
+    Matrix,
 }
 
-/// The kind of room, from the protocol's own room type.
+impl Protocol {
+    /// `rocketchat` or `matrix`, for JSON and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RocketChat => "rocketchat",
+            Self::Matrix => "matrix",
+        }
+    }
+}
+
+/// The kind of room. Each protocol maps its own room types onto these;
+/// `Other` keeps a type the protocol names but pushseal does not know.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RoomKind {
     Direct,
     PrivateGroup,
     PublicChannel,
     Omnichannel,
     Other(String),
-}
-
-impl RoomKind {
-    /// Rocket.Chat's one-letter room types.
-    pub fn from_rocketchat(code: &str) -> Self {
-        match code {
-            "d" => Self::Direct,
-            "p" => Self::PrivateGroup,
-            "c" => Self::PublicChannel,
-            "l" => Self::Omnichannel,
-            other => Self::Other(other.to_owned()),
-        }
-    }
-
-    pub fn code(&self) -> &str {
-        match self {
-            Self::Direct => "d",
-            Self::PrivateGroup => "p",
-            Self::PublicChannel => "c",
-            Self::Omnichannel => "l",
-            Self::Other(code) => code,
-        }
-    }
 }
 
 /// Who sent the message.
@@ -81,10 +73,14 @@ pub struct Context {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyUsed {
     pub key_id: String,
-    /// Message format and key cipher, e.g. `rc.v2.aes-sha2+A256GCM`.
+    /// Message format and key cipher, e.g. `rc.v2.aes-sha2+A256GCM` or
+    /// `m.megolm.v1.aes-sha2`.
     pub algorithm: String,
     /// False when an old (rotated-out) key was needed.
     pub current: bool,
+    /// The ratchet index the message was encrypted at (Megolm); `None` for
+    /// protocols without one (Rocket.Chat).
+    pub message_index: Option<u32>,
 }
 
 /// A notification ready to show.
@@ -146,6 +142,16 @@ pub enum FailureReason {
     NoPrivateKey,
     /// No room key for this room and key id.
     NoRoomKey,
+    /// The room key is known only from a later message index than the
+    /// message's (Megolm).
+    UnknownMessageIndex,
+    /// The decrypted message names another room than the one it came in.
+    RoomMismatch,
+    /// The same key and message index were already seen under another
+    /// message id.
+    ReplayedMessage,
+    /// The message was redacted (deleted): nothing to decrypt.
+    Redacted,
     /// Ciphertext or IV is not decodable or has an impossible length.
     BadCiphertext,
     /// AES-GCM authentication failed: tampered data or the wrong key.
@@ -185,6 +191,10 @@ impl FailureReason {
             Self::UnknownServer => "unknown_server",
             Self::NoPrivateKey => "no_private_key",
             Self::NoRoomKey => "no_room_key",
+            Self::UnknownMessageIndex => "unknown_message_index",
+            Self::RoomMismatch => "room_mismatch",
+            Self::ReplayedMessage => "replayed_message",
+            Self::Redacted => "redacted",
             Self::BadCiphertext => "bad_ciphertext",
             Self::BadAuthTag => "bad_auth_tag",
             Self::BadPadding => "bad_padding",
@@ -249,6 +259,7 @@ pub struct Failure {
 
 /// The result of handling one push.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     Decrypted(Notification),
     NotEncrypted(Notification),
@@ -281,6 +292,23 @@ impl Outcome {
             Self::Decrypted(n) | Self::NotEncrypted(n) => &n.context,
             Self::NeedsFetch(f) => &f.context,
             Self::Failed(f) => &f.context,
+        }
+    }
+
+    /// The protocol the push belongs to.
+    pub fn protocol(&self) -> Protocol {
+        match self {
+            Self::Decrypted(n) | Self::NotEncrypted(n) => n.protocol,
+            Self::NeedsFetch(f) => f.protocol,
+            Self::Failed(f) => f.protocol,
+        }
+    }
+
+    /// Why no notification was made, for a failure.
+    pub fn reason(&self) -> Option<FailureReason> {
+        match self {
+            Self::Failed(f) => Some(f.reason),
+            _ => None,
         }
     }
 

@@ -10,8 +10,9 @@ use pushseal::matrix::backup::{self, BackupKey, BackupVersion, KeyBackupData, Ro
 use pushseal::matrix::sessions::{import_sessions, RoomSession};
 use pushseal::matrix::{
     choose_account, client_identifier, decrypt_fetched, decrypt_push, export, parse_push,
-    AccountRef, MemoryStore, Outcome, SecretKey32,
+    AccountRef, MemoryStore, SecretKey32,
 };
+use pushseal::{Outcome, Protocol};
 use serde_json::Value;
 
 fn vectors() -> Value {
@@ -48,9 +49,15 @@ fn opt<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 fn check(id: &str, outcome: &Outcome, want: &Value) {
     assert_eq!(outcome.status(), s(&want["status"]), "{id}: {outcome:?}");
     let ctx = outcome.context();
-    assert_eq!(ctx.room_id, s(&want["rid"]), "{id}");
-    assert_eq!(ctx.event_id, s(&want["message_id"]), "{id}");
-    assert_eq!(ctx.sender.as_deref(), opt(want, "sender_username"), "{id}");
+    assert_eq!(outcome.protocol(), Protocol::Matrix, "{id}");
+    assert_eq!(ctx.room_id.as_deref(), Some(s(&want["rid"])), "{id}");
+    assert_eq!(
+        ctx.message_id.as_deref(),
+        Some(s(&want["message_id"])),
+        "{id}"
+    );
+    let username = ctx.sender.as_ref().and_then(|s| s.username.as_deref());
+    assert_eq!(username, opt(want, "sender_username"), "{id}");
     if want.get("thread_id").is_some() {
         assert_eq!(ctx.thread_id.as_deref(), opt(want, "thread_id"), "{id}");
     }
@@ -58,11 +65,14 @@ fn check(id: &str, outcome: &Outcome, want: &Value) {
         Outcome::Decrypted(n) | Outcome::NotEncrypted(n) => {
             assert_eq!(n.title, s(&want["title"]), "{id}");
             assert_eq!(n.body.expose(), s(&want["body"]), "{id}");
-            assert_eq!(n.session_id.as_deref(), opt(want, "key_id"), "{id}");
+            let key = n.key.as_ref();
+            assert_eq!(key.map(|k| k.key_id.as_str()), opt(want, "key_id"), "{id}");
             let index = want.get("message_index").and_then(Value::as_u64);
-            assert_eq!(n.message_index.map(u64::from), index, "{id}");
+            let got = key.and_then(|k| k.message_index).map(u64::from);
+            assert_eq!(got, index, "{id}");
             if outcome.status() == "decrypted" {
                 assert_eq!(s(&want["algorithm"]), pushseal::matrix::MEGOLM_V1, "{id}");
+                assert_eq!(key.map(|k| k.algorithm.as_str()), opt(want, "algorithm"));
             }
         }
         Outcome::NeedsFetch(f) => {
@@ -75,7 +85,7 @@ fn check(id: &str, outcome: &Outcome, want: &Value) {
             assert_eq!(f.fallback_title, s(&want["title"]), "{id}");
             assert!(want["body"].is_null(), "{id}");
             assert!(!f.fallback_body.is_empty(), "{id}");
-            assert_eq!(f.session_id.as_deref(), opt(want, "key_id"), "{id}");
+            assert_eq!(f.key_id.as_deref(), opt(want, "key_id"), "{id}");
         }
         other => panic!("{id}: unexpected {other:?}"),
     }
@@ -191,11 +201,12 @@ fn every_event_against_its_plaintext() {
                 let Outcome::Decrypted(n) = &outcome else {
                     panic!("{name}: {outcome:?}")
                 };
+                let key = n.key.as_ref().unwrap();
                 assert_eq!(
-                    u64::from(n.message_index.unwrap()),
+                    u64::from(key.message_index.unwrap()),
                     e["message_index"].as_u64().unwrap()
                 );
-                assert_eq!(n.session_id.as_deref(), Some(s(&e["session"])), "{name}");
+                assert_eq!(key.key_id, s(&e["session"]), "{name}");
                 let c = &p["content"];
                 let plain_text = ["m.text", "m.notice"].contains(&s(&c["msgtype"]));
                 if plain_text && c.get("m.new_content").is_none() {

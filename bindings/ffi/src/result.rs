@@ -72,6 +72,9 @@ impl fmt::Display for SecretText {
 /// What the push said about itself, as far as it could be read.
 #[derive(Debug, Clone, Default, uniffi::Record)]
 pub struct NotificationFields {
+    /// The chat protocol of the push; `None` only when pushseal itself
+    /// broke before reading it (`Failed` with `Internal`).
+    pub chat_protocol: Option<ChatProtocol>,
     /// Normalised server URL, e.g. `https://chat.example.org`.
     pub server: Option<String>,
     pub room_id: Option<String>,
@@ -96,6 +99,26 @@ pub struct NotificationFields {
     pub fetched: bool,
     /// The room key was fetched from the server.
     pub room_key_fetched: bool,
+}
+
+/// The chat protocol a push came from. (`Protocol` would clash with the
+/// Objective-C class of that name in Swift.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[non_exhaustive]
+pub enum ChatProtocol {
+    RocketChat,
+    Matrix,
+}
+
+impl ChatProtocol {
+    fn from_core(protocol: pushseal::Protocol) -> Option<Self> {
+        match protocol {
+            pushseal::Protocol::RocketChat => Some(Self::RocketChat),
+            pushseal::Protocol::Matrix => Some(Self::Matrix),
+            // A protocol this binding does not know yet: better unknown than wrong.
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
@@ -133,6 +156,7 @@ impl DecryptResult {
 impl From<FetchOutcome> for DecryptResult {
     fn from(out: FetchOutcome) -> Self {
         let mut fields = fields(out.outcome.context());
+        fields.chat_protocol = ChatProtocol::from_core(out.outcome.protocol());
         fields.fetched = out.fetched;
         fields.room_key_fetched = out.room_key_fetched;
         match out.outcome {
@@ -169,6 +193,8 @@ impl From<FetchOutcome> for DecryptResult {
                     fields,
                 }
             }
+            // An outcome this binding does not know yet: a pushseal bug.
+            other => Self::internal(&format!("unmapped outcome {}", other.status())),
         }
     }
 }
@@ -178,13 +204,7 @@ fn fields(ctx: &Context) -> NotificationFields {
     NotificationFields {
         server: ctx.server.clone(),
         room_id: ctx.room_id.clone(),
-        room_kind: ctx.room_kind.as_ref().map(|kind| match kind {
-            pushseal::RoomKind::Direct => RoomKind::Direct,
-            pushseal::RoomKind::PrivateGroup => RoomKind::PrivateGroup,
-            pushseal::RoomKind::PublicChannel => RoomKind::PublicChannel,
-            pushseal::RoomKind::Omnichannel => RoomKind::Omnichannel,
-            pushseal::RoomKind::Other(code) => RoomKind::Other { code: code.clone() },
-        }),
+        room_kind: ctx.room_kind.as_ref().and_then(room_kind),
         room_name: ctx.room_name.clone(),
         sender_id: sender.id,
         sender_username: sender.username,
@@ -194,6 +214,18 @@ fn fields(ctx: &Context) -> NotificationFields {
         notification_id: ctx.notification_id,
         ..NotificationFields::default()
     }
+}
+
+fn room_kind(kind: &pushseal::RoomKind) -> Option<RoomKind> {
+    Some(match kind {
+        pushseal::RoomKind::Direct => RoomKind::Direct,
+        pushseal::RoomKind::PrivateGroup => RoomKind::PrivateGroup,
+        pushseal::RoomKind::PublicChannel => RoomKind::PublicChannel,
+        pushseal::RoomKind::Omnichannel => RoomKind::Omnichannel,
+        pushseal::RoomKind::Other(code) => RoomKind::Other { code: code.clone() },
+        // A kind this binding does not know yet: better unknown than wrong.
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

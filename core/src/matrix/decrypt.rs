@@ -6,10 +6,11 @@ use serde::Deserialize;
 use vodozemac::megolm::{DecryptionError, MegolmMessage};
 use zeroize::Zeroizing;
 
+use crate::matrix::outcome::{context, decrypted, failed, needs_fetch, not_encrypted};
 use crate::matrix::push::{Body, Content, Push};
-use crate::matrix::{display, parse_push, Context, Notification, Outcome, Reason, SessionStore};
-use crate::matrix::{FetchRequest, MEGOLM_V1};
-use crate::{FetchReason, SecretString, FALLBACK_BODY_NEW, FALLBACK_TITLE};
+use crate::matrix::{display, parse_push, SessionStore, MEGOLM_V1};
+use crate::{Context, FailureReason, FetchReason, Outcome};
+use crate::{FALLBACK_BODY_NEW, FALLBACK_TITLE};
 
 /// The decrypted payload: `{"type", "content", "room_id"}`.
 #[derive(Deserialize)]
@@ -27,10 +28,10 @@ struct Plaintext<'a> {
 pub fn decrypt_push(bytes: &[u8], store: &mut impl SessionStore) -> Outcome {
     match parse_push(bytes) {
         Ok(push) => decrypt_parsed(&push, store),
-        Err(e) => Outcome::failed(
+        Err(e) => failed(
             Context::default(),
             FALLBACK_TITLE.to_owned(),
-            Reason::MalformedPayload,
+            FailureReason::MalformedPayload,
             e.to_string(),
             None,
         ),
@@ -46,13 +47,25 @@ pub fn decrypt_fetched(push: &Push<'_>, event: &[u8], store: &mut impl SessionSt
         Err(e) => {
             let title = display::title(push, None);
             let detail = format!("fetched event: {e}");
-            return Outcome::failed(context(push), title, Reason::MalformedPayload, detail, None);
+            return failed(
+                context(push),
+                title,
+                FailureReason::MalformedPayload,
+                detail,
+                None,
+            );
         }
     };
     if fetched.event_id != push.event_id || fetched.room_id != push.room_id {
         let title = display::title(push, None);
         let detail = "the server returned another event than the push names";
-        return Outcome::failed(context(push), title, Reason::MalformedPayload, detail, None);
+        return failed(
+            context(push),
+            title,
+            FailureReason::MalformedPayload,
+            detail,
+            None,
+        );
     }
     if fetched.room_name.is_none() {
         fetched.room_name.clone_from(&push.room_name);
@@ -65,37 +78,19 @@ pub fn decrypt_fetched(push: &Push<'_>, event: &[u8], store: &mut impl SessionSt
     decrypt_parsed(&fetched, store)
 }
 
-fn context(push: &Push<'_>) -> Context {
-    Context {
-        room_id: push.room_id.clone().into_owned(),
-        event_id: push.event_id.clone().into_owned(),
-        sender: push.sender.as_deref().map(str::to_owned),
-        sender_display_name: push.sender_display_name.as_deref().map(str::to_owned),
-        room_name: push.room_name.as_deref().map(str::to_owned),
-        thread_id: push.thread_id().map(str::to_owned),
-    }
-}
-
 /// Decrypts an already parsed push (e.g. a fetched event).
 pub fn decrypt_parsed(push: &Push<'_>, store: &mut impl SessionStore) -> Outcome {
     let ctx = context(push);
     let title = || display::title(push, None);
-    let fetch = |reason| {
-        Outcome::NeedsFetch(FetchRequest {
-            context: context(push),
-            reason,
-            fallback_title: FALLBACK_TITLE.to_owned(),
-            fallback_body: FALLBACK_BODY_NEW.to_owned(),
-        })
-    };
+    let fetch = |reason| needs_fetch(context(push), reason);
     let enc = match &push.body {
         Body::IdOnly => return fetch(FetchReason::IdOnly),
         Body::EncryptedWithoutContent => return fetch(FetchReason::MissingCiphertext),
         Body::Redacted => {
-            return Outcome::failed(
+            return failed(
                 ctx,
                 title(),
-                Reason::Redacted,
+                FailureReason::Redacted,
                 "the event was redacted",
                 None,
             )
@@ -106,19 +101,19 @@ pub fn decrypt_parsed(push: &Push<'_>, store: &mut impl SessionStore) -> Outcome
                 Some(c) => display::body(push, c, push.is_edit()),
                 None => FALLBACK_BODY_NEW.to_owned(),
             };
-            return Outcome::NotEncrypted(Notification {
-                context: ctx,
-                title: display::title(push, known),
-                body: SecretString::new(body),
-                session_id: None,
-                message_index: None,
-            });
+            return not_encrypted(ctx, display::title(push, known), body);
         }
         Body::Encrypted(enc) => enc,
     };
     if enc.algorithm != MEGOLM_V1 {
         let detail = format!("room events must use {MEGOLM_V1}");
-        return Outcome::failed(ctx, title(), Reason::UnsupportedAlgorithm, detail, None);
+        return failed(
+            ctx,
+            title(),
+            FailureReason::UnsupportedAlgorithm,
+            detail,
+            None,
+        );
     }
     let (Some(session_id), Some(ciphertext)) =
         (enc.session_id.as_deref(), enc.ciphertext.as_deref())
@@ -132,26 +127,26 @@ pub fn decrypt_parsed(push: &Push<'_>, store: &mut impl SessionStore) -> Outcome
         Ok(Some(s)) => s,
         Ok(None) => {
             let detail = "no session for this room and session id";
-            return Outcome::failed(ctx, title, Reason::NoRoomKey, detail, sid);
+            return failed(ctx, title, FailureReason::NoRoomKey, detail, sid);
         }
-        Err(e) => return Outcome::failed(ctx, title, Reason::StoreError, e.to_string(), sid),
+        Err(e) => return failed(ctx, title, FailureReason::StoreError, e.to_string(), sid),
     };
     let message = match MegolmMessage::from_base64(ciphertext) {
         Ok(m) => m,
         Err(_) => {
             let detail = "not a Megolm v1 message";
-            return Outcome::failed(ctx, title, Reason::BadCiphertext, detail, sid);
+            return failed(ctx, title, FailureReason::BadCiphertext, detail, sid);
         }
     };
-    let decrypted = match session.decrypt(&message) {
+    let opened = match session.decrypt(&message) {
         Ok(d) => d,
         Err(e) => {
             let (reason, detail) = decryption_failure(&e);
-            return Outcome::failed(ctx, title, reason, detail, sid);
+            return failed(ctx, title, reason, detail, sid);
         }
     };
-    let index = decrypted.message_index;
-    let plaintext = Zeroizing::new(decrypted.plaintext);
+    let index = opened.message_index;
+    let plaintext = Zeroizing::new(opened.plaintext);
     let Ok(Plaintext {
         kind: Some(_),
         content: Some(content),
@@ -159,16 +154,16 @@ pub fn decrypt_parsed(push: &Push<'_>, store: &mut impl SessionStore) -> Outcome
     }) = serde_json::from_slice::<Plaintext>(&plaintext)
     else {
         let detail = "the plaintext is not an object with type and content";
-        return Outcome::failed(ctx, title, Reason::BadPlaintext, detail, sid);
+        return failed(ctx, title, FailureReason::BadPlaintext, detail, sid);
     };
     if room_id.as_deref() != Some(&*push.room_id) {
         let detail = "the plaintext names another room than the event";
-        return Outcome::failed(ctx, title, Reason::RoomMismatch, detail, sid);
+        return failed(ctx, title, FailureReason::RoomMismatch, detail, sid);
     }
     match store.seen(&push.room_id, session_id, index) {
         Ok(Some(first)) if first != *push.event_id => {
             let detail = format!("message index {index} was already seen under another event");
-            return Outcome::failed(ctx, title, Reason::ReplayedMessage, detail, sid);
+            return failed(ctx, title, FailureReason::ReplayedMessage, detail, sid);
         }
         // A read-only store cannot record; the check is then as good as
         // what the writable side recorded before.
@@ -178,27 +173,24 @@ pub fn decrypt_parsed(push: &Push<'_>, store: &mut impl SessionStore) -> Outcome
         Ok(Some(_)) | Err(_) => {}
     }
     let body = display::body(push, &content, push.is_edit());
-    Outcome::Decrypted(Notification {
-        context: ctx,
-        title,
-        body: SecretString::new(body),
-        session_id: sid.map(str::to_owned),
-        message_index: Some(index),
-    })
+    decrypted(ctx, title, body, session_id, index)
 }
 
-fn decryption_failure(e: &DecryptionError) -> (Reason, String) {
+fn decryption_failure(e: &DecryptionError) -> (FailureReason, String) {
     match e {
-        DecryptionError::Signature(_) => (Reason::BadAuthTag, "Ed25519 signature mismatch".into()),
+        DecryptionError::Signature(_) => (
+            FailureReason::BadAuthTag,
+            "Ed25519 signature mismatch".into(),
+        ),
         DecryptionError::InvalidMAC(_) | DecryptionError::InvalidMACLength(..) => {
-            (Reason::BadAuthTag, "MAC mismatch".into())
+            (FailureReason::BadAuthTag, "MAC mismatch".into())
         }
-        DecryptionError::InvalidPadding(_) => (Reason::BadPadding, "bad padding".into()),
+        DecryptionError::InvalidPadding(_) => (FailureReason::BadPadding, "bad padding".into()),
         DecryptionError::UnknownMessageIndex(first, got) => (
-            Reason::UnknownMessageIndex,
+            FailureReason::UnknownMessageIndex,
             format!("first known index {first}, message index {got}"),
         ),
         #[allow(unreachable_patterns)]
-        _ => (Reason::BadCiphertext, "undecryptable".into()),
+        _ => (FailureReason::BadCiphertext, "undecryptable".into()),
     }
 }

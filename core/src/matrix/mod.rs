@@ -1,7 +1,8 @@
 //! Matrix: Megolm (`m.megolm.v1.aes-sha2`) push decryption on vodozemac.
 //!
 //! Pure protocol logic, in the style of vodozemac and matrix-sdk-crypto: this
-//! module does no I/O. Sessions come from the caller through
+//! module does no I/O. Pushes become the crate's neutral [`crate::Outcome`]
+//! with [`crate::Protocol::Matrix`]. Sessions come from the caller through
 //! [`SessionStore`] (the caller keeps the pickles, e.g. in SQLCipher); keys
 //! come from a key export file ([`export`]), host-app sessions
 //! ([`sessions`]) or the server-side key backup ([`backup`]).
@@ -31,8 +32,7 @@ mod store;
 
 pub use account::{choose_account, client_identifier, AccountRef};
 pub use decrypt::{decrypt_fetched, decrypt_parsed, decrypt_push};
-pub use error::{Error, Reason};
-pub use outcome::{Context, Failure, FetchRequest, Notification, Outcome};
+pub use error::Error;
 pub use push::{parse_push, EncryptedContent, Push};
 pub use secret::SecretKey32;
 pub use sessions::{replace_decision, Replace, RoomSession};

@@ -1,119 +1,97 @@
-//! What a Matrix push becomes. Same shape as the crate's neutral
-//! [`crate::Outcome`], with Matrix's own [`Reason`]s, until the neutral types
-//! gain a Matrix protocol and the reasons Matrix adds.
+//! Matrix events as the crate's neutral [`Outcome`]: the event id is the
+//! message id, the sender's user id is both its id and username, and the
+//! Megolm session id is the key id.
 
-use crate::matrix::Reason;
-use crate::{FetchReason, SecretString, FALLBACK_BODY_ENCRYPTED, FALLBACK_BODY_NEW};
+use crate::matrix::push::Push;
+use crate::matrix::MEGOLM_V1;
+use crate::{
+    Context, Failure, FailureReason, FetchReason, FetchRequest, KeyUsed, Notification, Outcome,
+    Protocol, SecretString, Sender, FALLBACK_BODY_ENCRYPTED, FALLBACK_BODY_NEW, FALLBACK_TITLE,
+};
 
-/// What is known about the event, as far as the push and plaintext tell.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Context {
-    pub room_id: String,
-    pub event_id: String,
-    /// The sender's user id, e.g. `@alice:example.org`.
-    pub sender: Option<String>,
-    pub sender_display_name: Option<String>,
-    pub room_name: Option<String>,
-    /// The thread root, from the cleartext `m.relates_to` (`m.thread`).
-    pub thread_id: Option<String>,
+/// What the push tells about the event, before any decryption.
+pub(crate) fn context(push: &Push<'_>) -> Context {
+    let sender = (push.sender.is_some() || push.sender_display_name.is_some()).then(|| Sender {
+        id: push.sender.as_deref().map(str::to_owned),
+        username: push.sender.as_deref().map(str::to_owned),
+        display_name: push.sender_display_name.as_deref().map(str::to_owned),
+    });
+    Context {
+        room_id: Some(push.room_id.clone().into_owned()),
+        message_id: Some(push.event_id.clone().into_owned()),
+        sender,
+        room_name: push.room_name.as_deref().map(str::to_owned),
+        thread_id: push.thread_id().map(str::to_owned),
+        ..Context::default()
+    }
 }
 
-/// A notification ready to show.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notification {
-    pub context: Context,
-    pub title: String,
-    pub body: SecretString,
-    /// Megolm session id and message index, for decrypted events.
-    pub session_id: Option<String>,
-    pub message_index: Option<u32>,
+/// A failure; a redacted event has no encrypted text to hide, so its
+/// fallback body does not claim one.
+pub(crate) fn failed(
+    context: Context,
+    title: String,
+    reason: FailureReason,
+    detail: impl Into<String>,
+    session_id: Option<&str>,
+) -> Outcome {
+    Outcome::Failed(Failure {
+        protocol: Protocol::Matrix,
+        reason,
+        detail: detail.into(),
+        context,
+        key_id: session_id.map(str::to_owned),
+        fallback_title: title,
+        fallback_body: if reason == FailureReason::Redacted {
+            FALLBACK_BODY_NEW.to_owned()
+        } else {
+            FALLBACK_BODY_ENCRYPTED.to_owned()
+        },
+    })
 }
 
 /// The event must be fetched (`GET /rooms/{roomId}/event/{eventId}`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FetchRequest {
-    pub context: Context,
-    pub reason: FetchReason,
-    pub fallback_title: String,
-    pub fallback_body: String,
+pub(crate) fn needs_fetch(context: Context, reason: FetchReason) -> Outcome {
+    Outcome::NeedsFetch(FetchRequest {
+        protocol: Protocol::Matrix,
+        context,
+        reason,
+        fallback_title: FALLBACK_TITLE.to_owned(),
+        fallback_body: FALLBACK_BODY_NEW.to_owned(),
+    })
 }
 
-/// A push that could not become a notification.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    pub context: Context,
-    pub reason: Reason,
-    /// Technical and secret-free, for logs.
-    pub detail: String,
-    /// The session the event asked for, when known.
-    pub session_id: Option<String>,
-    pub fallback_title: String,
-    pub fallback_body: String,
+/// A cleartext event.
+pub(crate) fn not_encrypted(context: Context, title: String, body: String) -> Outcome {
+    Outcome::NotEncrypted(Notification {
+        protocol: Protocol::Matrix,
+        context,
+        title,
+        body: SecretString::new(body),
+        key: None,
+    })
 }
 
-/// The result of one Matrix push.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Outcome {
-    Decrypted(Notification),
-    NotEncrypted(Notification),
-    NeedsFetch(FetchRequest),
-    Failed(Failure),
-}
-
-impl Outcome {
-    /// `decrypted`, `not_encrypted`, `needs_fetch` or `failed`.
-    pub fn status(&self) -> &'static str {
-        match self {
-            Self::Decrypted(_) => "decrypted",
-            Self::NotEncrypted(_) => "not_encrypted",
-            Self::NeedsFetch(_) => "needs_fetch",
-            Self::Failed(_) => "failed",
-        }
-    }
-
-    /// Title and body to show, whatever happened; never empty.
-    pub fn display(&self) -> (&str, &str) {
-        match self {
-            Self::Decrypted(n) | Self::NotEncrypted(n) => (&n.title, n.body.expose()),
-            Self::NeedsFetch(f) => (&f.fallback_title, &f.fallback_body),
-            Self::Failed(f) => (&f.fallback_title, &f.fallback_body),
-        }
-    }
-
-    pub fn context(&self) -> &Context {
-        match self {
-            Self::Decrypted(n) | Self::NotEncrypted(n) => &n.context,
-            Self::NeedsFetch(f) => &f.context,
-            Self::Failed(f) => &f.context,
-        }
-    }
-
-    pub fn reason(&self) -> Option<Reason> {
-        match self {
-            Self::Failed(f) => Some(f.reason),
-            _ => None,
-        }
-    }
-
-    pub(crate) fn failed(
-        context: Context,
-        title: String,
-        reason: Reason,
-        detail: impl Into<String>,
-        session_id: Option<&str>,
-    ) -> Self {
-        Self::Failed(Failure {
-            context,
-            reason,
-            detail: detail.into(),
-            session_id: session_id.map(str::to_owned),
-            fallback_title: title,
-            fallback_body: if reason == Reason::Redacted {
-                FALLBACK_BODY_NEW.to_owned()
-            } else {
-                FALLBACK_BODY_ENCRYPTED.to_owned()
-            },
-        })
-    }
+/// An event decrypted with Megolm session `session_id` at `message_index`.
+pub(crate) fn decrypted(
+    context: Context,
+    title: String,
+    body: String,
+    session_id: &str,
+    message_index: u32,
+) -> Outcome {
+    Outcome::Decrypted(Notification {
+        protocol: Protocol::Matrix,
+        context,
+        title,
+        body: SecretString::new(body),
+        key: Some(KeyUsed {
+            key_id: session_id.to_owned(),
+            algorithm: MEGOLM_V1.to_owned(),
+            // Megolm has no rotated-out keys; an older session is just
+            // another session id.
+            current: true,
+            message_index: Some(message_index),
+        }),
+    })
 }

@@ -123,6 +123,7 @@ pub(crate) fn open(
                     key_id: entry.kid.clone(),
                     algorithm: format!("{}+{}", message.format, entry.key.algorithm().jwk_alg()),
                     current: entry.current,
+                    message_index: None,
                 };
                 return Ok((body, used));
             }
@@ -153,7 +154,7 @@ fn context(push: &Push) -> Result<Context> {
     Ok(Context {
         server: Some(normalize_server(&p.host)?),
         room_id: p.rid.clone().filter(|r| !r.is_empty()),
-        room_kind: p.room_type.as_deref().map(RoomKind::from_rocketchat),
+        room_kind: p.room_type.as_deref().map(super::room_kind),
         room_name: p.name.clone().filter(|n| !n.is_empty()),
         sender,
         message_id: p.message_id.clone().filter(|m| !m.is_empty()),

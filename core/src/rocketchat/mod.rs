@@ -11,6 +11,7 @@ pub mod message;
 mod plaintext;
 pub mod private_key;
 pub mod push;
+pub mod room;
 pub mod room_key;
 pub mod subscription;
 
@@ -21,5 +22,6 @@ pub use keys_file::KeysFile;
 pub use message::{EncryptedMessage, MessageFormat};
 pub use private_key::UserPrivateKey;
 pub use push::{Container, Payload, Push};
+pub use room::{room_kind, room_type_code};
 pub use room_key::{RoomKey, RoomKeyAlgorithm, WrappedRoomKey};
 pub use subscription::Subscription;

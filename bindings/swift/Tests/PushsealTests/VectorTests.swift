@@ -88,5 +88,6 @@ func mismatch(_ result: DecryptResult, _ want: [String: Any]) -> String? {
         return value == want.str(key) || optionalAbsent ? nil : "\(key): got \(value ?? "nil"), want \(want.str(key) ?? "nil")"
     }
     if !shown && (result.displayTitle.isEmpty || result.exposeBody().isEmpty) { wrong.append("empty fallback text") }
+    if f.chatProtocol != .rocketChat { wrong.append("protocol: got \(String(describing: f.chatProtocol)), want rocketChat") }
     return wrong.isEmpty ? nil : wrong.joined(separator: "; ")
 }

@@ -107,6 +107,7 @@ class VectorsTest {
             v != want.str(k) && !optionalAbsent
         }.map { (k, v) -> "$k: got $v, want ${want.str(k)}" }.toMutableList()
         if (!shown && (result.displayTitle.isEmpty() || result.exposeBody().isEmpty())) wrong += "empty fallback text"
+        if (f.chatProtocol != ChatProtocol.ROCKET_CHAT) wrong += "protocol: got ${f.chatProtocol}, want ROCKET_CHAT"
         return wrong.takeIf { it.isNotEmpty() }?.joinToString("; ")
     }
 }
