@@ -45,22 +45,8 @@ fn spawn(role: &str, db: &Path, key: &StoreKey, extra: &[(&str, String)]) -> Chi
 }
 
 /// Waits for a child with a deadline; returns its `CHILD …` lines.
-fn finish(mut child: Child, what: &str) -> Vec<String> {
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > CHILD_LIMIT {
-            child.kill().unwrap();
-            panic!("{what} ran past {CHILD_LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{what} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+fn finish(child: Child, what: &str) -> Vec<String> {
+    let stdout = child_output(child, what, CHILD_LIMIT);
     stdout
         .lines()
         .filter_map(child_line)

@@ -168,3 +168,29 @@ pub fn raw_connection(db: &Path, key: &StoreKey) -> rusqlite::Connection {
     .unwrap();
     conn
 }
+
+/// Waits for a child process, killing it and failing past `limit` (a stuck
+/// child fails the run instead of hanging it); the child must succeed.
+/// Returns its standard output.
+pub fn child_output(
+    mut child: std::process::Child,
+    what: &str,
+    limit: std::time::Duration,
+) -> String {
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            child.kill().unwrap();
+            panic!("{what} ran past {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}

@@ -243,18 +243,8 @@ fn last_ack(path: &Path) -> Option<usize> {
 }
 
 /// Waits for a child and sums its counts.
-pub fn finish(mut child: Child, what: &str) -> Counts {
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > CHILD_LIMIT {
-            child.kill().unwrap();
-            panic!("{what} ran past {CHILD_LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{what} failed:\n{stdout}");
+pub fn finish(child: Child, what: &str) -> Counts {
+    let stdout = super::child_output(child, what, CHILD_LIMIT);
     stdout
         .lines()
         .find_map(|l| l.find("STRESS ").and_then(|at| Counts::parse(&l[at..])))
