@@ -42,30 +42,22 @@ pub fn decrypt_push(bytes: &[u8], store: &mut impl SessionStore) -> Outcome {
 /// `push`. The push's `room_name` and `sender_display_name` still give the
 /// title; an event that is not the one asked for is refused.
 pub fn decrypt_fetched(push: &Push<'_>, event: &[u8], store: &mut impl SessionStore) -> Outcome {
-    let mut fetched = match parse_push(event) {
-        Ok(f) => f,
-        Err(e) => {
-            let title = display::title(push, None);
-            let detail = format!("fetched event: {e}");
-            return failed(
-                context(push),
-                title,
-                FailureReason::MalformedPayload,
-                detail,
-                None,
-            );
-        }
-    };
-    if fetched.event_id != push.event_id || fetched.room_id != push.room_id {
-        let title = display::title(push, None);
-        let detail = "the server returned another event than the push names";
-        return failed(
+    // Either way the push's own names still give the title.
+    let refuse = |detail: String| {
+        failed(
             context(push),
-            title,
+            display::title(push, None),
             FailureReason::MalformedPayload,
             detail,
             None,
-        );
+        )
+    };
+    let mut fetched = match parse_push(event) {
+        Ok(f) => f,
+        Err(e) => return refuse(format!("fetched event: {e}")),
+    };
+    if fetched.event_id != push.event_id || fetched.room_id != push.room_id {
+        return refuse("the server returned another event than the push names".into());
     }
     if fetched.room_name.is_none() {
         fetched.room_name.clone_from(&push.room_name);
