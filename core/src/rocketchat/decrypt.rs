@@ -15,6 +15,11 @@ use crate::server::normalize_server;
 /// Never panics and never fails: every problem becomes
 /// [`Outcome::Failed`] with safe fallback text.
 pub fn decrypt_push(bytes: &[u8], keys: &dyn KeyLookup) -> Outcome {
+    // The usual push is read in one pass with its message, which skips the
+    // `Value` that a `Push` keeps of `content`; the result is the same.
+    if let Some((push, message)) = Push::parse_with_message(bytes) {
+        return decide(push, move || message, keys);
+    }
     match Push::parse(bytes) {
         Ok(push) => decrypt_parsed(&push, keys),
         Err(e) => unreadable(&e),
@@ -35,11 +40,48 @@ pub(crate) fn unreadable(e: &Error) -> Outcome {
 /// Decrypts an already-parsed push.
 pub fn decrypt_parsed(push: &Push, keys: &dyn KeyLookup) -> Outcome {
     let p = &push.payload;
-    let title = title(p, push.server_title.as_deref());
-    let context = match context(push) {
+    // `decide` takes the members it shows; the ciphertext stays here.
+    let shown = Push {
+        container: push.container,
+        payload: Payload {
+            host: p.host.clone(),
+            message_id: p.message_id.clone(),
+            notification_type: p.notification_type.clone(),
+            rid: p.rid.clone(),
+            sender: p.sender.clone(),
+            sender_name: p.sender_name.clone(),
+            room_type: p.room_type.clone(),
+            name: p.name.clone(),
+            message_type: p.message_type.clone(),
+            tmid: p.tmid.clone(),
+            msg: None,
+            content: None,
+        },
+        server_title: push.server_title.clone(),
+        server_body: push.server_body.clone(),
+        notification_id: push.notification_id,
+    };
+    decide(
+        shown,
+        || EncryptedMessage::from_parts(p.content.as_ref(), p.msg.as_deref()),
+        keys,
+    )
+}
+
+/// `message` gives what `EncryptedMessage::from_parts` reads from the
+/// payload; it is asked only for an e2e push with a room id. The strings
+/// the outcome shows are moved out of `push`, not copied.
+fn decide(
+    mut push: Push,
+    message: impl FnOnce() -> Result<Encrypted>,
+    keys: &dyn KeyLookup,
+) -> Outcome {
+    let title = title(&push.payload, push.server_title.as_deref());
+    let context = match context(&mut push) {
         Ok(c) => c,
         Err(e) => return failed(&e, Context::default(), None, title, FALLBACK_BODY_NEW),
     };
+    let p = &push.payload;
     if p.is_id_only() {
         return needs_fetch(context, FetchReason::IdOnly);
     }
@@ -48,14 +90,12 @@ pub fn decrypt_parsed(push: &Push, keys: &dyn KeyLookup) -> Outcome {
             protocol: Protocol::RocketChat,
             context,
             title,
-            body: shown(SecretString::from(
-                push.server_body.as_deref().unwrap_or_default(),
-            )),
+            body: shown(SecretString::new(push.server_body.unwrap_or_default())),
             key: None,
         });
     }
     let fallback = FALLBACK_BODY_ENCRYPTED;
-    let Some(rid) = context.room_id.clone() else {
+    let Some(rid) = context.room_id.as_deref() else {
         return failed(
             &Error::malformed("e2e push has no rid"),
             context,
@@ -64,16 +104,15 @@ pub fn decrypt_parsed(push: &Push, keys: &dyn KeyLookup) -> Outcome {
             fallback,
         );
     };
-    let message = match EncryptedMessage::from_parts(p.content.as_ref(), p.msg.as_deref()) {
+    let message = match message() {
         Ok(Encrypted::Message(m)) => m,
         Ok(Encrypted::Missing) => return needs_fetch(context, FetchReason::MissingCiphertext),
         Err(e) => return failed(&e, context, None, title, fallback),
     };
-    let kid = message.kid.clone();
-    let server = context.server.clone().unwrap_or_default();
+    let server = context.server.as_deref().unwrap_or_default();
     let opened = keys
-        .room_keys(&server, &rid)
-        .and_then(|room_keys| open(&message, &room_keys, &rid));
+        .room_keys(server, rid)
+        .and_then(|room_keys| open(&message, &room_keys, rid));
     match opened {
         Ok((body, key)) => Outcome::Decrypted(Notification {
             protocol: Protocol::RocketChat,
@@ -82,7 +121,7 @@ pub fn decrypt_parsed(push: &Push, keys: &dyn KeyLookup) -> Outcome {
             body: shown(body),
             key: Some(key),
         }),
-        Err(e) => failed(&e, context, kid, title, fallback),
+        Err(e) => failed(&e, context, message.kid, title, fallback),
     }
 }
 
@@ -121,7 +160,8 @@ pub(crate) fn open(
             Ok(body) => {
                 let used = KeyUsed {
                     key_id: entry.kid.clone(),
-                    algorithm: format!("{}+{}", message.format, entry.key.algorithm().jwk_alg()),
+                    // Not `format!`: this runs on every push.
+                    algorithm: [message.format.as_str(), entry.key.algorithm().jwk_alg()].join("+"),
                     current: entry.current,
                     message_index: None,
                 };
@@ -140,25 +180,26 @@ pub(crate) fn open(
     }
 }
 
-fn context(push: &Push) -> Result<Context> {
-    let p = &push.payload;
-    let sender = p.sender.as_ref().map(|s| Sender {
-        id: s.id.clone(),
-        username: s.username.clone(),
+/// The context of `push`, taking its members out of the payload.
+fn context(push: &mut Push) -> Result<Context> {
+    let p = &mut push.payload;
+    let server = normalize_server(&p.host)?;
+    let sender = p.sender.take().map(|s| Sender {
+        id: s.id,
+        username: s.username,
         display_name: s
             .name
-            .clone()
-            .or_else(|| p.sender_name.clone())
+            .or_else(|| p.sender_name.take())
             .filter(|n| !n.is_empty()),
     });
     Ok(Context {
-        server: Some(normalize_server(&p.host)?),
-        room_id: p.rid.clone().filter(|r| !r.is_empty()),
+        server: Some(server),
+        room_id: p.rid.take().filter(|r| !r.is_empty()),
         room_kind: p.room_type.as_deref().map(super::room_kind),
-        room_name: p.name.clone().filter(|n| !n.is_empty()),
+        room_name: p.name.take().filter(|n| !n.is_empty()),
         sender,
-        message_id: p.message_id.clone().filter(|m| !m.is_empty()),
-        thread_id: p.tmid.clone().filter(|t| !t.is_empty()),
+        message_id: p.message_id.take().filter(|m| !m.is_empty()),
+        thread_id: p.tmid.take().filter(|t| !t.is_empty()),
         notification_id: push.notification_id,
     })
 }
@@ -169,8 +210,8 @@ pub(crate) fn title(p: &Payload, server_title: Option<&str>) -> String {
     let non_empty = |s: Option<&str>| s.filter(|s| !s.trim().is_empty()).map(str::to_owned);
     let group = p.room_type.as_deref().is_some_and(|t| t != "d");
     if group {
-        if let Some(name) = non_empty(p.name.as_deref()) {
-            return format!("#{name}");
+        if let Some(name) = p.name.as_deref().filter(|s| !s.trim().is_empty()) {
+            return ["#", name].concat();
         }
     }
     non_empty(p.sender_name.as_deref())

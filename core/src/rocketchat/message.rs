@@ -27,13 +27,19 @@ pub enum MessageFormat {
     V2,
 }
 
-impl fmt::Display for MessageFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl MessageFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
             Self::LegacyMsg => "legacy-msg",
             Self::V1 => ALGORITHM_V1,
             Self::V2 => ALGORITHM_V2,
-        })
+        }
+    }
+}
+
+impl fmt::Display for MessageFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -62,7 +68,14 @@ impl EncryptedMessage {
     /// is read as the legacy format.
     pub fn from_parts(content: Option<&Value>, msg: Option<&str>) -> Result<Encrypted> {
         let content = content.filter(|c| !c.is_null());
-        let from_content = content.map(Self::from_content);
+        Self::choose(content.map(Self::from_content), msg)
+    }
+
+    /// [`Self::from_parts`] once `content` (when present and not null) is read.
+    pub(crate) fn choose(
+        from_content: Option<Result<Self>>,
+        msg: Option<&str>,
+    ) -> Result<Encrypted> {
         match (from_content, msg.filter(|m| !m.is_empty())) {
             (Some(Ok(m)), _) => Ok(Encrypted::Message(m)),
             (Some(Err(_)), Some(msg)) | (None, Some(msg)) => {
@@ -78,13 +91,16 @@ impl EncryptedMessage {
         let obj = content
             .as_object()
             .ok_or_else(|| Error::malformed("content is not an object"))?;
-        let field = |k: &str| -> Result<Option<&str>> {
-            match obj.get(k) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.as_str())),
-                Some(_) => Err(Error::malformed(format!("content.{k} is not a string"))),
-            }
-        };
+        Self::from_fields(|k| match obj.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(_) => Err(Error::malformed(format!("content.{k} is not a string"))),
+        })
+    }
+
+    /// Reads a `content` object through `field`, which gives a member's
+    /// string, `None` when it is absent or null, or the type error.
+    pub(crate) fn from_fields<'c>(field: impl Fn(&str) -> Result<Option<&'c str>>) -> Result<Self> {
         let algorithm =
             field("algorithm")?.ok_or_else(|| Error::malformed("content has no algorithm"))?;
         let ciphertext =

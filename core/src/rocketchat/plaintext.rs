@@ -63,6 +63,14 @@ pub(crate) fn message_text(plain: &[u8]) -> Result<SecretString> {
 fn msg_as_text(raw: &RawValue) -> Result<Option<SecretString>> {
     match raw.get().as_bytes().first() {
         Some(b'"') => {
+            // The raw string is already checked JSON; without an escape its
+            // text is what lies between the quotes, so it is copied once.
+            let quoted = raw.get();
+            if !quoted.contains('\\') {
+                if let Some(inner) = quoted.get(1..quoted.len() - 1) {
+                    return Ok(Some(SecretString::from(inner)));
+                }
+            }
             let s: Zeroizing<String> = serde_json::from_str(raw.get())
                 .map_err(|_| Error::BadPlaintext("msg is not a string".into()))?;
             Ok(Some(SecretString::new(s.to_string())))
@@ -139,6 +147,8 @@ mod tests {
             "📎 a.png"
         );
         assert_eq!(text(r#"{"msg":42}"#).unwrap(), "42");
+        assert_eq!(text(r#"{"msg":"ä \"q\" \u00e9"}"#).unwrap(), "ä \"q\" é");
+        assert_eq!(text(r#"{"msg":"\\"}"#).unwrap(), "\\");
         assert_eq!(
             text(r#"{"_id":"x","text":"old","userId":"u","ts":{"$date":1}}"#).unwrap(),
             "old"

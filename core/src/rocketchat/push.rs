@@ -5,6 +5,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::message::Encrypted;
 use crate::error::{Error, Result};
 use crate::limits::MAX_PUSH_BYTES;
 
@@ -131,6 +132,17 @@ impl Push {
         Self::parse_value(bytes)
     }
 
+    /// For `decrypt_push`: the push and its encrypted message (what
+    /// `EncryptedMessage::from_parts` gives for its payload) in one pass,
+    /// without a `Value` for `content`, which the returned payload leaves
+    /// empty. `None` when the push must go through [`Push::parse`].
+    pub(crate) fn parse_with_message(bytes: &[u8]) -> Option<(Self, Result<Encrypted>)> {
+        if bytes.len() > MAX_PUSH_BYTES {
+            return None;
+        }
+        lean::parse_with_message(bytes)
+    }
+
     /// The reference reader: the whole push as a `Value` tree first.
     pub(crate) fn parse_value(bytes: &[u8]) -> Result<Self> {
         let value: Value = serde_json::from_slice(bytes)
@@ -228,6 +240,7 @@ pub(crate) fn notification_id(v: Option<&Value>) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rocketchat::message::EncryptedMessage;
     use serde_json::json;
 
     const EJSON: &str = r#"{"host":"https://chat.example.org/","messageId":"m1","notificationType":"message","rid":"r1","type":"d","messageType":"e2e","msg":""}"#;
@@ -318,6 +331,13 @@ mod tests {
             r#"{"ejson":"{\"host\":\"h\",\"content\":{\"a\":[1,{\"b\":2}]}}","aps":{}}"#,
             r#"{"ejson":"{\"host\":\"h\",\"content\":{\"a\":1},\"content\":\"x\"}","aps":{}}"#,
             r#"{"ejson":"{\"host\":\"h\"}","aps":{},"x":"\ud800"}"#,
+            r#"{"ejson":"{\"host\":\"h\",\"content\":{\"algorithm\":\"rc.v2.aes-sha2\",\"ciphertext\":5}}","aps":{}}"#,
+            r#"{"ejson":"{\"host\":\"h\",\"content\":{\"algorithm\":\"rc.v2.aes-sha2\",\"kid\":[],\"iv\":\"AAAAAAAAAAAAAAAA\",\"ciphertext\":\"AAAA\"}}","aps":{}}"#,
+            r#"{"ejson":"{\"host\":\"h\",\"content\":{\"algorithm\":\"rc.v2.aes-sha2\",\"kid\":null,\"iv\":\"AAAAAAAAAAAAAAAA\",\"ciphertext\":\"AAAA\",\"x\":{}}}","aps":{}}"#,
+            r#"{"ejson":"{\"host\":\"h\",\"content\":{\"algorithm\":\"rc.v1.aes-sha2\",\"algorithm\":null},\"msg\":\"abcdefghijklAAAAAAAAAAAAAAAAAAAAAAAA\"}","aps":{}}"#,
+            r#"{"ejson":"{\"host\":\"h\",\"content\":\"x\",\"msg\":\"\"}","aps":{}}"#,
+            r#"{"ejson":"{\"host\":\"h\",\"content\":[1],\"msg\":\"abcdefghijklAAAAAAAAAAAAAAAAAAAAAAAA\"}","aps":{}}"#,
+            r#"{"host":"h","content":{"algorithm":"rc.v9","ciphertext":"AAAA"},"msg":null}"#,
             r#"{"ejson":"{\"host\":\"h\"}","aps":{},"$serde_json::private::RawValue":"1"}"#,
             r#"{"$serde_json::private::RawValue":"{\"host\":\"h\"}"}"#,
             r#"{"ejson":"{\"host\":\"h\"}","title":"t","message":"m","notId":"x"}"#,
@@ -375,8 +395,21 @@ mod tests {
             }
         }
         let mut accepted = 0;
+        let mut with_message = 0;
         for bytes in &inputs {
             let reference = Push::parse_value(bytes);
+            // The reader for `decrypt_push` gives the same push, less its
+            // `content`, and what the message reader makes of that content.
+            if let Some((lean, message)) = Push::parse_with_message(bytes) {
+                with_message += 1;
+                let mut want = reference.clone().expect("an unreadable push was taken");
+                let content = want.payload.content.take();
+                let want_message =
+                    EncryptedMessage::from_parts(content.as_ref(), want.payload.msg.as_deref());
+                let shown = String::from_utf8_lossy(bytes);
+                assert_eq!(lean, want, "{shown}");
+                assert_eq!(message, want_message, "{shown}");
+            }
             if let Some(lean) = lean::parse(bytes) {
                 accepted += 1;
                 assert_eq!(
@@ -399,6 +432,7 @@ mod tests {
             "{declined} of {originals} declined"
         );
         assert!(accepted > originals, "{accepted} accepted");
+        assert_eq!(with_message, accepted, "both readers take the same inputs");
         eprintln!(
             "{accepted} of {} accepted by the one-pass reader",
             inputs.len()

@@ -8,6 +8,9 @@
 //! Skipped members still go through `deserialize_any`, like `Value` does,
 //! so both accept and reject the same JSON (numbers out of range, lone
 //! surrogates, nesting depth).
+//!
+//! [`parse_with_message`] reads `content` into nodes as well and decodes the
+//! encrypted message from them, for `decrypt_push`, which needs no `Value`.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -16,6 +19,8 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::{Container, Payload, PayloadSender, Push};
+use crate::error::{Error, Result as CoreResult};
+use crate::rocketchat::message::{Encrypted, EncryptedMessage};
 
 /// The members any object of a push is read for.
 #[derive(Clone, Copy)]
@@ -43,9 +48,13 @@ enum Key {
     ThreadId,
     Id,
     Username,
+    Algorithm,
+    Kid,
+    Iv,
+    Ciphertext,
 }
 
-const KEYS: usize = 23;
+const KEYS: usize = 27;
 
 fn key(s: &str) -> Option<Key> {
     Some(match s {
@@ -72,35 +81,45 @@ fn key(s: &str) -> Option<Key> {
         "thread-id" => Key::ThreadId,
         "_id" => Key::Id,
         "username" => Key::Username,
+        "algorithm" => Key::Algorithm,
+        "kid" => Key::Kid,
+        "iv" => Key::Iv,
+        "ciphertext" => Key::Ciphertext,
         _ => return None,
     })
 }
 
-/// A value as far as a push needs to know it.
-enum Node<'a> {
+/// A value as far as a push needs to know it. `TYPED` nodes read `content`
+/// as a node too; the others keep it as the `Value` that `Payload` holds.
+enum Node<'a, const TYPED: bool> {
     Null,
     Bool,
     /// A number, as `Value::as_i64` would read it.
     Number(Option<i64>),
     Str(Cow<'a, str>),
     Array,
-    Object(Box<Object<'a>>),
+    Object(Box<Object<'a, TYPED>>),
 }
 
 /// An object: the members of interest (the last one wins, as in `Value`),
-/// and `content`, which the message reader takes as a `Value`.
+/// and `content`.
 #[derive(Default)]
-struct Object<'a> {
-    members: [Option<Node<'a>>; KEYS],
-    content: Option<Value>,
+struct Object<'a, const TYPED: bool> {
+    members: [Option<Node<'a, TYPED>>; KEYS],
+    content: Option<Content<'a, TYPED>>,
 }
 
-impl<'a> Object<'a> {
-    fn get(&self, k: Key) -> Option<&Node<'a>> {
+enum Content<'a, const TYPED: bool> {
+    Value(Value),
+    Node(Node<'a, TYPED>),
+}
+
+impl<'a, const TYPED: bool> Object<'a, TYPED> {
+    fn get(&self, k: Key) -> Option<&Node<'a, TYPED>> {
         self.members[k as usize].as_ref()
     }
 
-    fn take(&mut self, k: Key) -> Option<Node<'a>> {
+    fn take(&mut self, k: Key) -> Option<Node<'a, TYPED>> {
         self.members[k as usize].take()
     }
 }
@@ -139,64 +158,70 @@ impl Visitor<'_> for MemberKeyVisitor {
     }
 }
 
-impl<'de> Deserialize<'de> for Node<'de> {
+impl<'de, const TYPED: bool> Deserialize<'de> for Node<'de, TYPED> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(NodeVisitor)
     }
 }
 
-struct NodeVisitor;
+struct NodeVisitor<const TYPED: bool>;
 
-impl<'de> Visitor<'de> for NodeVisitor {
-    type Value = Node<'de>;
+impl<'de, const TYPED: bool> Visitor<'de> for NodeVisitor<TYPED> {
+    type Value = Node<'de, TYPED>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
 
-    fn visit_unit<E>(self) -> Result<Node<'de>, E> {
+    fn visit_unit<E>(self) -> Result<Node<'de, TYPED>, E> {
         Ok(Node::Null)
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<Node<'de>, E> {
+    fn visit_bool<E>(self, _: bool) -> Result<Node<'de, TYPED>, E> {
         Ok(Node::Bool)
     }
 
-    fn visit_i64<E>(self, n: i64) -> Result<Node<'de>, E> {
+    fn visit_i64<E>(self, n: i64) -> Result<Node<'de, TYPED>, E> {
         Ok(Node::Number(Some(n)))
     }
 
-    fn visit_u64<E>(self, n: u64) -> Result<Node<'de>, E> {
+    fn visit_u64<E>(self, n: u64) -> Result<Node<'de, TYPED>, E> {
         Ok(Node::Number(i64::try_from(n).ok()))
     }
 
-    fn visit_f64<E>(self, _: f64) -> Result<Node<'de>, E> {
+    fn visit_f64<E>(self, _: f64) -> Result<Node<'de, TYPED>, E> {
         Ok(Node::Number(None))
     }
 
-    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Node<'de>, E> {
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Node<'de, TYPED>, E> {
         Ok(Node::Str(Cow::Borrowed(s)))
     }
 
-    fn visit_str<E>(self, s: &str) -> Result<Node<'de>, E> {
+    fn visit_str<E>(self, s: &str) -> Result<Node<'de, TYPED>, E> {
         Ok(Node::Str(Cow::Owned(s.to_owned())))
     }
 
-    fn visit_string<E>(self, s: String) -> Result<Node<'de>, E> {
+    fn visit_string<E>(self, s: String) -> Result<Node<'de, TYPED>, E> {
         Ok(Node::Str(Cow::Owned(s)))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de, TYPED>, A::Error> {
         while seq.next_element::<Skip>()?.is_some() {}
         Ok(Node::Array)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
-        let mut object = Box::<Object<'de>>::default();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de, TYPED>, A::Error> {
+        let mut object = Box::<Object<'de, TYPED>>::default();
         while let Some(k) = map.next_key::<MemberKey>()? {
             match k {
                 MemberKey::Known(k) => object.members[k as usize] = Some(map.next_value()?),
-                MemberKey::Content => object.content = Some(map.next_value()?),
+                MemberKey::Content => {
+                    object.content = Some(if TYPED {
+                        Content::Node(map.next_value()?)
+                    } else {
+                        Content::Value(map.next_value()?)
+                    });
+                }
                 MemberKey::Other => {
                     map.next_value::<Skip>()?;
                 }
@@ -264,13 +289,29 @@ impl<'de> Visitor<'de> for SkipVisitor {
 
 /// Reads a push, or `None` when the `Value` path must decide.
 pub(super) fn parse(bytes: &[u8]) -> Option<Push> {
-    let Ok(Node::Object(top)) = serde_json::from_slice::<Node<'_>>(bytes) else {
+    let Ok(Node::Object(top)) = serde_json::from_slice::<Node<'_, false>>(bytes) else {
         return None;
     };
-    from_object(top)
+    from_object(top).map(|(push, _)| push)
 }
 
-fn from_object(mut top: Box<Object<'_>>) -> Option<Push> {
+/// Reads a push and, from its `content` when there is one, the encrypted
+/// message, as `EncryptedMessage::from_parts` would from the `Value` path's
+/// `Payload`; the returned payload's `content` is left empty. `None` when
+/// the `Value` path must decide.
+pub(super) fn parse_with_message(bytes: &[u8]) -> Option<(Push, CoreResult<Encrypted>)> {
+    let Ok(Node::Object(top)) = serde_json::from_slice::<Node<'_, true>>(bytes) else {
+        return None;
+    };
+    let (push, from_content) = from_object(top)?;
+    let message = EncryptedMessage::choose(from_content, push.payload.msg.as_deref());
+    Some((push, message))
+}
+
+/// What `content` gave, when it is read as nodes.
+type FromContent = Option<CoreResult<EncryptedMessage>>;
+
+fn from_object<const T: bool>(mut top: Box<Object<'_, T>>) -> Option<(Push, FromContent)> {
     if let Some(Node::Object(message)) = top.members[Key::Message as usize].as_mut() {
         let notification = message.get(Key::Notification);
         let (title, body) = (
@@ -280,13 +321,15 @@ fn from_object(mut top: Box<Object<'_>>) -> Option<Push> {
         let Some(Node::Object(data)) = message.members[Key::Data as usize].as_mut() else {
             return None;
         };
-        return Some(Push {
+        let (payload, from_content) = payload(data.take(Key::Ejson)?)?;
+        let push = Push {
             container: Container::FcmV1,
             notification_id: notification_id(data.get(Key::NotId)),
-            payload: payload(data.take(Key::Ejson)?)?,
+            payload,
             server_title: title,
             server_body: body,
-        });
+        };
+        return Some((push, from_content));
     }
     if let Some(aps) = top.get(Key::Aps) {
         let aps = match aps {
@@ -300,39 +343,47 @@ fn from_object(mut top: Box<Object<'_>>) -> Option<Push> {
         };
         let notification_id = notification_id(aps.and_then(|a| a.get(Key::ThreadId)))
             .or(notification_id(top.get(Key::NotId)));
-        return Some(Push {
+        let (payload, from_content) = payload(top.take(Key::Ejson)?)?;
+        let push = Push {
             container: Container::Apns,
-            payload: payload(top.take(Key::Ejson)?)?,
+            payload,
             server_title: title,
             server_body: body,
             notification_id,
-        });
+        };
+        return Some((push, from_content));
     }
     if top.get(Key::Ejson).is_some() {
-        return Some(Push {
+        let (server_title, server_body) = (text(top.get(Key::Title)), text(top.get(Key::Message)));
+        let notification_id = notification_id(top.get(Key::NotId));
+        let (payload, from_content) = payload(top.take(Key::Ejson)?)?;
+        let push = Push {
             container: Container::FcmData,
-            server_title: text(top.get(Key::Title)),
-            server_body: text(top.get(Key::Message)),
-            notification_id: notification_id(top.get(Key::NotId)),
-            payload: payload(top.take(Key::Ejson)?)?,
-        });
+            server_title,
+            server_body,
+            notification_id,
+            payload,
+        };
+        return Some((push, from_content));
     }
     if top.get(Key::Host).is_some() {
-        return Some(Push {
+        let (payload, from_content) = payload_from(top)?;
+        let push = Push {
             container: Container::Ejson,
-            payload: payload_from(top)?,
+            payload,
             server_title: None,
             server_body: None,
             notification_id: None,
-        });
+        };
+        return Some((push, from_content));
     }
     None
 }
 
 /// `ejson` is JSON text or an object; anything else is for the `Value` path.
-fn payload(ejson: Node<'_>) -> Option<Payload> {
+fn payload<const T: bool>(ejson: Node<'_, T>) -> Option<(Payload, FromContent)> {
     match ejson {
-        Node::Str(text) => match serde_json::from_str::<Node<'_>>(&text) {
+        Node::Str(text) => match serde_json::from_str::<Node<'_, T>>(&text) {
             Ok(Node::Object(o)) => payload_from(o),
             _ => None,
         },
@@ -341,11 +392,16 @@ fn payload(ejson: Node<'_>) -> Option<Payload> {
     }
 }
 
-fn payload_from(mut o: Box<Object<'_>>) -> Option<Payload> {
+fn payload_from<const T: bool>(mut o: Box<Object<'_, T>>) -> Option<(Payload, FromContent)> {
     let Some(Node::Str(host)) = o.take(Key::Host) else {
         return None;
     };
-    Some(Payload {
+    let (content, from_content) = match o.content.take() {
+        None => (None, None),
+        Some(Content::Value(v)) => (Some(v).filter(|c| !c.is_null()), None),
+        Some(Content::Node(n)) => (None, read_content(&n)),
+    };
+    let payload = Payload {
         host: host.into_owned(),
         message_id: strict(o.take(Key::MessageId))?,
         notification_type: strict(o.take(Key::NotificationType))?,
@@ -357,12 +413,31 @@ fn payload_from(mut o: Box<Object<'_>>) -> Option<Payload> {
         message_type: lenient(o.take(Key::MessageType)),
         tmid: lenient(o.take(Key::Tmid)),
         msg: lenient(o.take(Key::Msg)),
-        content: o.content.take().filter(|c| !c.is_null()),
-    })
+        content,
+    };
+    Some((payload, from_content))
+}
+
+/// The message in a `content` node, as `EncryptedMessage::from_content`
+/// reads it from a `Value`; `None` for an absent (null) content.
+fn read_content<const T: bool>(content: &Node<'_, T>) -> FromContent {
+    let o = match content {
+        Node::Null => return None,
+        Node::Object(o) => o,
+        _ => return Some(Err(Error::malformed("content is not an object"))),
+    };
+    Some(EncryptedMessage::from_fields(|k| {
+        // Every member `from_fields` reads is a `Key`.
+        match key(k).and_then(|k| o.get(k)) {
+            None | Some(Node::Null) => Ok(None),
+            Some(Node::Str(s)) => Ok(Some(s.as_ref())),
+            Some(_) => Err(Error::malformed(format!("content.{k} is not a string"))),
+        }
+    }))
 }
 
 /// An `Option<String>` member: the outer `None` is a type error.
-fn strict(n: Option<Node<'_>>) -> Option<Option<String>> {
+fn strict<const T: bool>(n: Option<Node<'_, T>>) -> Option<Option<String>> {
     match n {
         None | Some(Node::Null) => Some(None),
         Some(Node::Str(s)) => Some(Some(s.into_owned())),
@@ -371,7 +446,7 @@ fn strict(n: Option<Node<'_>>) -> Option<Option<String>> {
 }
 
 /// A display member: a value of the wrong type is dropped.
-fn lenient(n: Option<Node<'_>>) -> Option<String> {
+fn lenient<const T: bool>(n: Option<Node<'_, T>>) -> Option<String> {
     match n {
         Some(Node::Str(s)) => Some(s.into_owned()),
         _ => None,
@@ -380,7 +455,7 @@ fn lenient(n: Option<Node<'_>>) -> Option<String> {
 
 /// The sender object, dropped when any of its members has the wrong type.
 /// An array would be read by position: that is for the `Value` path.
-fn sender(n: Option<Node<'_>>) -> Option<Option<PayloadSender>> {
+fn sender<const T: bool>(n: Option<Node<'_, T>>) -> Option<Option<PayloadSender>> {
     let mut o = match n {
         Some(Node::Object(o)) => o,
         Some(Node::Array) => return None,
@@ -396,14 +471,14 @@ fn sender(n: Option<Node<'_>>) -> Option<Option<PayloadSender>> {
     Some(Some(PayloadSender { id, username, name }))
 }
 
-fn text_at(n: Option<&Node<'_>>, k: Key) -> Option<String> {
+fn text_at<const T: bool>(n: Option<&Node<'_, T>>, k: Key) -> Option<String> {
     match n? {
         Node::Object(o) => text(o.get(k)),
         _ => None,
     }
 }
 
-fn text(n: Option<&Node<'_>>) -> Option<String> {
+fn text<const T: bool>(n: Option<&Node<'_, T>>) -> Option<String> {
     match n? {
         Node::Str(s) => Some(s.to_string()),
         _ => None,
@@ -411,7 +486,7 @@ fn text(n: Option<&Node<'_>>) -> Option<String> {
 }
 
 /// `notId` is a number in APNs and a string in FCM data.
-fn notification_id(n: Option<&Node<'_>>) -> Option<i64> {
+fn notification_id<const T: bool>(n: Option<&Node<'_, T>>) -> Option<i64> {
     match n? {
         Node::Number(n) => *n,
         Node::Str(s) => s.trim().parse().ok(),
