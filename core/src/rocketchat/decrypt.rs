@@ -160,8 +160,7 @@ pub(crate) fn open(
             Ok(body) => {
                 let used = KeyUsed {
                     key_id: entry.kid.clone(),
-                    // Not `format!`: this runs on every push.
-                    algorithm: [message.format.as_str(), entry.key.algorithm().jwk_alg()].join("+"),
+                    algorithm: algorithm(message.format.as_str(), entry.key.algorithm().jwk_alg()),
                     current: entry.current,
                     message_index: None,
                 };
@@ -178,6 +177,15 @@ pub(crate) fn open(
         Some(e) if keys::knows(room_keys, kid) => Err(e),
         _ => Err(keys::no_room_key(rid, kid)),
     }
+}
+
+/// `format+alg`, built without `format!` (this runs on every push).
+fn algorithm(format: &str, alg: &str) -> String {
+    let mut out = String::with_capacity(format.len() + 1 + alg.len());
+    out.push_str(format);
+    out.push('+');
+    out.push_str(alg);
+    out
 }
 
 /// The context of `push`, taking its members out of the payload.

@@ -1,6 +1,9 @@
 //! Turns a decrypted message into the text a person should see (spec §6.4):
 //! `{msg}`, the legacy `{text}`, or a file message. Never raw JSON.
 
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use zeroize::Zeroizing;
@@ -8,11 +11,12 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::secret::SecretString;
 
+/// `M` is how `msg` is read: as raw JSON (borrowed, so that the text is
+/// copied only into zeroizing buffers), or as text only ([`MsgText`]).
 #[derive(Deserialize)]
-struct MessageJson<'a> {
-    // Borrowed so that the text is copied only into zeroizing buffers.
-    #[serde(borrow)]
-    msg: Option<&'a RawValue>,
+#[serde(bound = "M: Deserialize<'de>")]
+struct MessageJson<M> {
+    msg: Option<M>,
     text: Option<Zeroizing<String>>,
     attachments: Option<Vec<Attachment>>,
     file: Option<FileInfo>,
@@ -33,7 +37,19 @@ struct FileInfo {
 /// Reads decrypted bytes as a message and returns its display text.
 pub(crate) fn message_text(plain: &[u8]) -> Result<SecretString> {
     let text = std::str::from_utf8(plain).map_err(|_| Error::BadPlaintext("not UTF-8".into()))?;
-    let parsed: MessageJson<'_> = serde_json::from_str(text).map_err(|e| {
+    // The usual message, a `msg` string with something in it, is read in
+    // one pass. Anything else (a failure included) is read again below,
+    // which gives the same text for the usual message.
+    if let Ok(MessageJson {
+        msg: Some(MsgText(s)),
+        ..
+    }) = serde_json::from_str::<MessageJson<MsgText>>(text)
+    {
+        if !s.expose().trim().is_empty() {
+            return Ok(s);
+        }
+    }
+    let parsed: MessageJson<&RawValue> = serde_json::from_str(text).map_err(|e| {
         Error::BadPlaintext(if e.is_data() {
             "not a JSON object".into()
         } else {
@@ -58,19 +74,34 @@ pub(crate) fn message_text(plain: &[u8]) -> Result<SecretString> {
     Err(Error::BadPlaintext("no message text".into()))
 }
 
+/// A `msg` that is a string, straight into a zeroizing buffer.
+struct MsgText(SecretString);
+
+impl<'de> Deserialize<'de> for MsgText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_str(MsgTextVisitor)
+    }
+}
+
+struct MsgTextVisitor;
+
+impl Visitor<'_> for MsgTextVisitor {
+    type Value = MsgText;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<MsgText, E> {
+        Ok(MsgText(SecretString::from(s)))
+    }
+}
+
 /// `msg` may be a string; a number or boolean is shown as written (as the
 /// Android app does); anything else is not text.
 fn msg_as_text(raw: &RawValue) -> Result<Option<SecretString>> {
     match raw.get().as_bytes().first() {
         Some(b'"') => {
-            // The raw string is already checked JSON; without an escape its
-            // text is what lies between the quotes, so it is copied once.
-            let quoted = raw.get();
-            if !quoted.contains('\\') {
-                if let Some(inner) = quoted.get(1..quoted.len() - 1) {
-                    return Ok(Some(SecretString::from(inner)));
-                }
-            }
             let s: Zeroizing<String> = serde_json::from_str(raw.get())
                 .map_err(|_| Error::BadPlaintext("msg is not a string".into()))?;
             Ok(Some(SecretString::new(s.to_string())))
@@ -81,14 +112,14 @@ fn msg_as_text(raw: &RawValue) -> Result<Option<SecretString>> {
     }
 }
 
-fn has_files(m: &MessageJson<'_>) -> bool {
+fn has_files<M>(m: &MessageJson<M>) -> bool {
     m.file.is_some()
         || m.files.as_ref().is_some_and(|f| !f.is_empty())
         || m.attachments.as_ref().is_some_and(|a| !a.is_empty())
 }
 
 /// A caption if the sender wrote one, else a paperclip and the file names.
-fn file_text(m: &MessageJson<'_>) -> SecretString {
+fn file_text<M>(m: &MessageJson<M>) -> SecretString {
     let attachments = m.attachments.as_deref().unwrap_or_default();
     if let Some(caption) = attachments
         .iter()
@@ -176,6 +207,8 @@ mod tests {
             "{}",
             r#"{"msg":{"a":1}}"#,
             r#"{"msg":[1]}"#,
+            r#"{"msg":"text","text":5}"#,
+            r#"{"msg":"text","msg":"again"}"#,
         ] {
             assert!(matches!(text(bad), Err(Error::BadPlaintext(_))), "{bad}");
         }
