@@ -4,6 +4,7 @@
 #     bench push: callgrind instructions per push, and wall time;
 #   - the limit for that path: AES-256-GCM alone and a lean typed parse of
 #     the container and ejson alone (same binary, same push);
+#   - the same two instruction counts for the message in an FCM data map;
 #   - the same chain in Node WebCrypto (bench/peers/webcrypto.mjs);
 #   - openssl speed for AES-256-GCM and RSA-2048 private-key operations,
 #     against pushseal's RSA-OAEP room-key unwrap (and WebCrypto's).
@@ -20,7 +21,7 @@ cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-7}
 CG_ROUNDS=${CG_ROUNDS:-2}
-CG_N=${CG_N:-2000}        # pushes per callgrind run (the set-up's RSA blinding varies by ~0.2 M instructions)
+CG_N=${CG_N:-5000}        # pushes per callgrind run (the set-up's RSA blinding varies by ~0.2 M instructions)
 WALL_N=${WALL_N:-20000}    # pushes per wall-time run
 RSA_N=${RSA_N:-100}        # unwraps per wall-time run
 
@@ -74,8 +75,8 @@ echo "bench-peers: ${push_bytes}-byte push, $ROUNDS wall rounds, $CG_ROUNDS call
 for ((r = 1; r <= CG_ROUNDS; r++)); do
   echo "  callgrind round $r" >&2
   setup=$(instr setup "$CG_N")
-  for mode in full parse aes; do
-    add "cg_$mode" "$(( ($(instr "$mode" "$CG_N") - setup) / CG_N ))"
+  for mode in full parse aes full-fcm parse-fcm; do
+    add "cg_${mode/-/_}" "$(( ($(instr "$mode" "$CG_N") - setup) / CG_N ))"
   done
 done
 for ((r = 1; r <= ROUNDS; r++)); do
@@ -114,6 +115,8 @@ echo "== figures: median (min..max) over rounds =="
 row "pushseal warm push, instructions (callgrind)" "${fig[cg_full]}"
 row "limit: lean parse only, instructions" "${fig[cg_parse]}"
 row "limit: AES-256-GCM only, instructions" "${fig[cg_aes]}"
+row "pushseal warm FCM data push, instructions" "${fig[cg_full_fcm]}"
+row "limit: lean parse only (FCM), instructions" "${fig[cg_parse_fcm]}"
 row "pushseal warm push, µs" "${fig[wall_full]}"
 row "limit: lean parse only, µs" "${fig[wall_parse]}"
 row "limit: AES-256-GCM only (RustCrypto), µs" "${fig[wall_aes]}"
@@ -124,7 +127,8 @@ row "openssl speed rsa2048 private op, µs" "${fig[ossl_rsa]}"
 row "Node WebCrypto RSA-OAEP unwrap, µs" "${fig[node_rsa_oaep_unwrap_us]}"
 echo
 echo "== ratios: median (min..max) over rounds =="
-row "warm / (AES + lean parse), instructions" "$(per_round 'a/(b+c)' cg_full cg_aes cg_parse)"
+row "warm / (AES + lean parse), instr. (want <= 1.5)" "$(per_round 'a/(b+c)' cg_full cg_aes cg_parse)"
+row "  the same, FCM data push (want <= 1.5)" "$(per_round 'a/(b+c)' cg_full_fcm cg_aes cg_parse_fcm)"
 row "warm / (AES + lean parse), wall" "$(per_round 'a/(b+c)' wall_full wall_aes wall_parse)"
 row "WebCrypto / pushseal warm (want >= 10)" "$(per_round 'b/a' wall_full node_warm_push_us)"
 row "RustCrypto AES-GCM / openssl AES-GCM" "$(per_round 'a/b' wall_aes ossl_aes)"

@@ -5,7 +5,10 @@
 //! (vectors, RSA unwraps) is the same in every mode, so the difference of
 //! two runs is the cost of N iterations. `scripts/bench-peers.sh` runs it.
 //!
-//! Usage: warm_push (full|parse|aes|rsa|setup) N
+//! Modes `full-fcm` and `parse-fcm` do the same with the message in an FCM
+//! data map instead of an APNs body.
+//!
+//! Usage: warm_push (full|parse|aes|rsa|setup|full-fcm|parse-fcm) N
 //!        warm_push dump DIR   (writes push.json and room-key.hex for the peers)
 
 #[path = "../tests/fixtures/mod.rs"]
@@ -38,10 +41,13 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let Some(n) = args.get(2).and_then(|s| s.parse::<u64>().ok()) else {
-        eprintln!("usage: warm_push (full|parse|aes|rsa|setup) N | warm_push dump DIR");
+        eprintln!(
+            "usage: warm_push (full|parse|aes|rsa|setup|full-fcm|parse-fcm) N | warm_push dump DIR"
+        );
         return ExitCode::from(2);
     };
     assert_eq!(decrypt_push(&push.bytes, &keys).status(), "decrypted");
+    assert_eq!(decrypt_push(&push.fcm_bytes, &keys).status(), "decrypted");
     let jwk = fixtures::device_key(&v);
     let e2e_key = v["rooms"][0]["subscription"]["E2EKey"]
         .as_str()
@@ -53,6 +59,10 @@ fn main() -> ExitCode {
         sink += match mode {
             "full" => decrypt_push(black_box(&push.bytes), &keys).status().len(),
             "parse" => common::lean_parse_only(black_box(&push.bytes)),
+            "full-fcm" => decrypt_push(black_box(&push.fcm_bytes), &keys)
+                .status()
+                .len(),
+            "parse-fcm" => common::lean_parse_fcm_only(black_box(&push.fcm_bytes)),
             "aes" => common::aes_only(&push.room_key, &push.iv, black_box(&push.ciphertext)),
             "rsa" => jwk
                 .unwrap_room_key(black_box(&e2e_key))

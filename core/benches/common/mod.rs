@@ -17,6 +17,8 @@ use serde_json::{json, Value};
 /// The bench push with what the baselines need.
 pub struct BenchPush {
     pub bytes: Vec<u8>,
+    /// The same message in an FCM data map (`ejson`, `title`, `message`, `notId`).
+    pub fcm_bytes: Vec<u8>,
     pub room_key: Vec<u8>,
     pub iv: Vec<u8>,
     pub ciphertext: Vec<u8>,
@@ -55,8 +57,11 @@ pub fn one_kib_v2_push(v: &Value, keys: &Keyring) -> BenchPush {
     });
     let push = json!({"ejson": ejson.to_string(), "messageFrom": "push",
         "aps": {"alert": {"title": "#bench", "body": "alice: "}, "mutable-content": 1, "thread-id": "123"}});
+    let fcm = json!({"ejson": ejson.to_string(), "title": "#bench", "message": "alice: ",
+        "notId": "123", "msgcnt": "1", "style": "inbox", "image": "https://chat.example.org/images/logo/android-chrome-192x192.png"});
     BenchPush {
         bytes: serde_json::to_vec(&push).expect("push"),
+        fcm_bytes: serde_json::to_vec(&fcm).expect("fcm push"),
         room_key: entry.key.expose_raw().to_vec(),
         iv: iv.to_vec(),
         ciphertext: ct,
@@ -94,6 +99,18 @@ struct LeanAlert<'a> {
     title: Option<Cow<'a, str>>,
     #[serde(borrow)]
     body: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct LeanFcm<'a> {
+    #[serde(borrow)]
+    ejson: Cow<'a, str>,
+    #[serde(borrow)]
+    title: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    message: Option<Cow<'a, str>>,
+    #[serde(rename = "notId", borrow)]
+    not_id: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -156,4 +173,18 @@ pub fn lean_parse_only(bytes: &[u8]) -> usize {
         + content.iv.len()
         + content.algorithm.len()
         + top.aps.alert.title.map_or(0, |t| t.len())
+}
+
+/// Baseline 2 for the FCM data push: the same, with the FCM container.
+pub fn lean_parse_fcm_only(bytes: &[u8]) -> usize {
+    let top: LeanFcm<'_> = serde_json::from_slice(bytes).expect("container");
+    let payload: LeanEjson<'_> = serde_json::from_str(&top.ejson).expect("ejson");
+    let content = payload.content.expect("content");
+    payload.host.len()
+        + content.ciphertext.len()
+        + content.iv.len()
+        + content.algorithm.len()
+        + top.title.map_or(0, |t| t.len())
+        + top.message.map_or(0, |m| m.len())
+        + top.not_id.map_or(0, |n| n.len())
 }
