@@ -47,7 +47,9 @@ fn main() {
     let n: u32 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100);
     let rsa = key();
     let pkey = PKey::from_rsa(rsa.clone()).expect("pkey");
-    let (Some(enc), _) = oaep(&pkey, false) else { unreachable!() };
+    let (Some(enc), _) = oaep(&pkey, false) else {
+        unreachable!()
+    };
     let mut ct = vec![0u8; enc.encrypt_len(JWK).expect("len")];
     let len = enc.encrypt(JWK, &mut ct).expect("encrypt");
     ct.truncate(len);
@@ -68,26 +70,42 @@ fn main() {
     let k10 = {
         use rsa10::BoxedUint;
         let b = |x: &[u8], bits: u32| BoxedUint::from_be_slice(x, bits).expect("uint");
-        rsa10::PrivateKey::from_components(b(&n_, 2048), b(&e, 64), b(&d, 2048), vec![b(&p, 1024), b(&q, 1024)])
-            .expect("rsa 0.10 key")
+        rsa10::PrivateKey::from_components(
+            b(&n_, 2048),
+            b(&e, 64),
+            b(&d, 2048),
+            vec![b(&p, 1024), b(&q, 1024)],
+        )
+        .expect("rsa 0.10 key")
     };
     #[cfg(feature = "aws-lc")]
     let aws = {
         use aws_lc_rs::rsa::{OaepPrivateDecryptingKey, PrivateDecryptingKey};
         let der = pkey.private_key_to_pkcs8().expect("pkcs8");
-        OaepPrivateDecryptingKey::new(PrivateDecryptingKey::from_pkcs8(&der).expect("aws key")).expect("oaep key")
+        OaepPrivateDecryptingKey::new(PrivateDecryptingKey::from_pkcs8(&der).expect("aws key"))
+            .expect("oaep key")
     };
     let start = Instant::now();
     let mut sink = 0usize;
     for _ in 0..n {
         let out: Vec<u8> = match mode.as_str() {
             "rsa09-blinded" => k09
-                .decrypt_blinded(&mut rand_core06::OsRng, rsa09::Oaep::new::<sha2_10::Sha256>(), black_box(&ct))
+                .decrypt_blinded(
+                    &mut rand_core06::OsRng,
+                    rsa09::Oaep::new::<sha2_10::Sha256>(),
+                    black_box(&ct),
+                )
                 .expect("decrypt"),
-            "rsa09-plain" => k09.decrypt(rsa09::Oaep::new::<sha2_10::Sha256>(), black_box(&ct)).expect("decrypt"),
-            "rsa10" => k10.decrypt(rsa10::Oaep::<sha2_11::Sha256>::new(), black_box(&ct)).expect("decrypt"),
+            "rsa09-plain" => k09
+                .decrypt(rsa09::Oaep::new::<sha2_10::Sha256>(), black_box(&ct))
+                .expect("decrypt"),
+            "rsa10" => k10
+                .decrypt(rsa10::Oaep::<sha2_11::Sha256>::new(), black_box(&ct))
+                .expect("decrypt"),
             "openssl" => {
-                let (_, Some(dec)) = oaep(&pkey, true) else { unreachable!() };
+                let (_, Some(dec)) = oaep(&pkey, true) else {
+                    unreachable!()
+                };
                 let mut out = vec![0u8; dec.decrypt_len(&ct).expect("len")];
                 let len = dec.decrypt(black_box(&ct), &mut out).expect("decrypt");
                 out.truncate(len);
@@ -97,7 +115,12 @@ fn main() {
             "aws-lc" => {
                 let mut out = vec![0u8; 256];
                 let m = aws
-                    .decrypt(&aws_lc_rs::rsa::OAEP_SHA256_MGF1SHA256, black_box(&ct), &mut out, None)
+                    .decrypt(
+                        &aws_lc_rs::rsa::OAEP_SHA256_MGF1SHA256,
+                        black_box(&ct),
+                        &mut out,
+                        None,
+                    )
                     .expect("decrypt");
                 m.to_vec()
             }
