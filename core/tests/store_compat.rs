@@ -63,7 +63,10 @@ fn an_earlier_builds_store_reads_decrypts_and_takes_writes() {
     store.close().unwrap();
     let store = Store::open(&path, &key(), OpenMode::ReadOnly).unwrap();
     assert_eq!(
-        store.user_id("https://second.example.org").unwrap().as_deref(),
+        store
+            .user_id("https://second.example.org")
+            .unwrap()
+            .as_deref(),
         Some("u-second")
     );
     assert_eq!(store.info().unwrap().len(), 2);
@@ -93,7 +96,10 @@ fn an_earlier_builds_store_damaged_is_corrupt() {
     std::fs::write(dir.db(), &bytes).unwrap();
     for mode in [OpenMode::ReadOnly, OpenMode::ReadWrite] {
         let err = Store::open(dir.db(), &key(), mode).unwrap_err();
-        assert!(matches!(err, StoreError::Corrupt(_)), "page 1, {mode:?}: {err:?}");
+        assert!(
+            matches!(err, StoreError::Corrupt(_)),
+            "page 1, {mode:?}: {err:?}"
+        );
     }
     // One bit inside the last page: its HMAC no longer verifies.
     let mut bytes = good;
@@ -105,4 +111,24 @@ fn an_earlier_builds_store_damaged_is_corrupt() {
         Ok(store) => store.check_integrity().unwrap_err(),
     };
     assert!(matches!(err, StoreError::Corrupt(_)), "last page: {err:?}");
+}
+
+/// Off Apple, SQLCipher runs on pushseal's RustCrypto provider, never on a
+/// libcrypto (Apple builds use CommonCrypto).
+#[test]
+fn sqlcipher_runs_on_the_rustcrypto_provider() {
+    let dir = TempDir::new("compat-provider");
+    let path = copy(&dir);
+    let conn = raw_connection(&path, &key());
+    let provider: String = conn
+        .query_row("PRAGMA cipher_provider", [], |r| r.get(0))
+        .unwrap();
+    let expected = if cfg!(target_vendor = "apple") {
+        "commoncrypto"
+    } else {
+        "pushseal-rustcrypto"
+    };
+    assert_eq!(provider, expected);
+    let cipher: String = conn.query_row("PRAGMA cipher", [], |r| r.get(0)).unwrap();
+    assert!(cipher.eq_ignore_ascii_case("aes-256-cbc"), "{cipher}");
 }
