@@ -15,9 +15,11 @@
 # binary differs by its libc stubs only. Installs the rustup target and
 # Debian's gcc-aarch64-linux-gnu when missing.
 #
-# Time on the 2-core dev machine: the first configuration ~6 min cold
-# (fat LTO, one codegen unit), each further one ~3 min (only the crates
-# whose features change are rebuilt, then the LTO link).
+# Time on the busy 2-core dev machine: the default configuration 375 s
+# from a cold target dir (fat LTO, one codegen unit), 40-210 s when only
+# some crates changed; each further configuration rebuilds the crates whose
+# features change, then the LTO link (a few minutes). --quick for every CI
+# run; the full list where a few more minutes do not matter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
