@@ -3,7 +3,8 @@
 # open the store read-only with the raw key, find the room key, decrypt one
 # push (core/examples/nse_cold_path.rs). Prints the median of N runs.
 #   scripts/bench-nse-cold.sh [N]      (default 31)
-# Targets on the 2-core dev machine: open + decrypt <= 5 ms, peak RSS <= 8 MiB.
+# Targets on the 2-core dev machine: open + decrypt <= 1 ms, peak RSS <= 8 MiB
+# (measured: ~0.7 ms and ~3.2 MiB; docs/performance.md, "Cold path").
 # It builds with the `mobile` profile (size-optimised, as shipped on phones);
 # PUSHSEAL_BENCH_PROFILE=release measures the plain release build instead.
 set -euo pipefail

@@ -12,9 +12,15 @@
 #   static library (iOS) needs its symbols to be linked at all.
 # - panic "unwind" (the default, stated here on purpose): the FFI layer
 #   catches panics at its edge; "abort" would turn a bug into a crash.
+# - C without unwind tables (SQLCipher, ring): no Rust panic ever unwinds
+#   through C frames (the provider's callbacks cannot panic, and a panic
+#   in an `extern "C"` function aborts), so their .eh_frame is dead weight
+#   (~90 KB). TARGET_CFLAGS reaches only the cross-compiled C, not the
+#   build scripts' host C. Rust keeps its tables: the FFI catches panics.
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=s
 export CARGO_PROFILE_RELEASE_LTO=true
 export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
 export CARGO_PROFILE_RELEASE_STRIP=debuginfo
 export CARGO_PROFILE_RELEASE_DEBUG=false
 export CARGO_PROFILE_RELEASE_PANIC=unwind
+export TARGET_CFLAGS="${TARGET_CFLAGS:+$TARGET_CFLAGS }-fno-asynchronous-unwind-tables -fno-unwind-tables"

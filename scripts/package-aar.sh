@@ -11,7 +11,7 @@
 #   scripts/package-aar.sh --check       only check the prerequisites
 #
 # Needs the Android NDK r26 or newer (ANDROID_NDK_HOME, or ANDROID_NDK_ROOT),
-# cargo-ndk (`cargo install cargo-ndk`), rustup, a JDK, Maven, perl and make.
+# cargo-ndk (`cargo install cargo-ndk`), rustup, a JDK and Maven.
 # Without any of them it stops before building or deleting anything, names
 # every missing piece, and exits with status 3. The NDK is not on this
 # project's machines: there only that early stop is tested
@@ -42,7 +42,7 @@ fi
 command -v cargo >/dev/null || missing+=("cargo (Rust, https://rustup.rs)")
 command -v rustup >/dev/null || missing+=("rustup, to add the Android targets")
 command -v cargo-ndk >/dev/null || missing+=("cargo-ndk: cargo install cargo-ndk")
-for tool in jar mvn perl make; do
+for tool in jar mvn; do
   command -v "$tool" >/dev/null || missing+=("$tool (scripts/setup.sh --all installs the JDK and Maven)")
 done
 if ((${#missing[@]})); then
@@ -69,8 +69,8 @@ module="$out/pushseal-android"
 rm -rf "$out"
 mkdir -p "$module/src/main/jniLibs" "$module/src/main/kotlin/org/pushseal"
 
-# SQLCipher's OpenSSL is built from source for Android (core/Cargo.toml):
-# that needs perl and make on the build machine.
+# SQLCipher's crypto is pushseal's RustCrypto provider (sqlcipher-provider/,
+# chosen by .cargo/config.toml): no OpenSSL is built or linked.
 log "cargo ndk build (${abis[*]}), release, mobile profile"
 ndk_args=()
 for abi in "${abis[@]}"; do ndk_args+=(-t "$abi"); done

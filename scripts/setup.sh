@@ -30,7 +30,6 @@ missing=()
 need_pkg() { dpkg -s "$1" >/dev/null 2>&1 || missing+=("$1"); }
 if command -v dpkg >/dev/null 2>&1; then
   need_pkg pkg-config
-  need_pkg libssl-dev    # SQLCipher's crypto provider on Linux
   need_pkg python3       # the fake Rocket.Chat server used by the tests
   need_pkg openssl
   need_pkg sqlite3       # the store test proves plain sqlite3 cannot read a store
@@ -45,7 +44,7 @@ if command -v dpkg >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
 else
-  log "not a Debian system: make sure pkg-config, OpenSSL headers, python3 and openssl are installed"
+  log "not a Debian system: make sure pkg-config, python3 and openssl are installed"
 fi
 
 if $want_all && [[ -x scripts/swift-toolchain.sh ]]; then

@@ -24,6 +24,8 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(3);
 pub const PLAINTEXT_HEADER_BYTES: usize = 32;
 
 pub(super) fn open(path: &Path, key: &StoreKey, mode: OpenMode) -> Result<Connection, StoreError> {
+    #[cfg(not(target_vendor = "apple"))]
+    pushseal_sqlcipher::link();
     let fresh = probe(path, mode)?;
     if fresh {
         create::fresh_store(path, key)?;
