@@ -72,6 +72,8 @@ check matrix-only "Matrix-only core (no default features)" \
   cargo test -p pushseal --no-default-features --features matrix --test matrix_vectors --test matrix_push
 check samples "samples on the real library (android-sample, ios-sample, packaging)" \
   scripts/check-samples.sh
+check android "Android-only Rust code type-checks (cargo check --target aarch64-linux-android)" \
+  scripts/check-android.sh
 check deny "cargo deny: licences, bans, sources" scripts/deny.sh
 # Skips with a message, and passes, where no nightly toolchain is installed.
 check fuzz "fuzz targets, a fixed number of runs each (the first build takes minutes)" \
