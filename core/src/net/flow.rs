@@ -136,7 +136,7 @@ async fn fetch(client: &Client, progress: &mut Progress, deadline: Deadline) -> 
 /// rooms reuse one id), each after a look at the deadline.
 async fn fetch_room_key(
     client: &Client,
-    api: &Api<'_>,
+    api: &Api,
     server: &str,
     progress: &mut Progress,
     deadline: Deadline,

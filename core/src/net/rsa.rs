@@ -13,15 +13,7 @@ pub(crate) async fn off_poll<T: Send + 'static>(
     deadline: Deadline,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T> {
-    tokio::task::spawn_blocking(move || unwraps_until(deadline.instant(), work))
-        .await
-        .map_err(|e| {
-            Error::Internal(if e.is_panic() {
-                "the RSA work panicked".into()
-            } else {
-                "the RSA work was cancelled".into()
-            })
-        })
+    super::runtime::off_poll(move || unwraps_until(deadline.instant(), work)).await
 }
 
 /// A typed timeout when the deadline left keys wrapped; what was

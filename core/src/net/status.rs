@@ -1,12 +1,11 @@
-//! Failures as Rocket.Chat reports them, turned into typed errors:
+//! Transport errors from reqwest, and failures as Rocket.Chat reports them,
+//! turned into typed errors:
 //! `{"success":false,"error":"…","errorType":"…"}` (400, 403, 404, 5xx),
 //! `{"status":"error","message":"You must be logged in to do this."}` (401
-//! before 8.0), and transport errors from reqwest.
-
-use std::error::Error as StdError;
-use std::time::Duration;
+//! before 8.0).
 
 use serde_json::Value;
+use std::error::Error as StdError;
 
 use super::transport::AttemptError;
 use crate::error::Error;
@@ -15,34 +14,29 @@ use crate::error::Error;
 /// error message or a log.
 const MAX_SERVER_TEXT: usize = 160;
 
-/// Maps an HTTP error status and its body.
-pub(crate) fn from_status(code: u16, body: &[u8], retry_after: Option<Duration>) -> AttemptError {
+/// Rocket.Chat's reading of an error answer: the typed error, and whether
+/// asking again may help.
+pub(crate) fn from_status(code: u16, body: &[u8]) -> (Error, bool) {
     let text = server_text(body).unwrap_or_else(|| format!("HTTP {code}"));
     let server = |status| Error::Server {
         status,
         message: text.clone(),
     };
     match code {
-        401 | 403 => AttemptError::Fatal(Error::Unauthorized(text)),
-        404 => AttemptError::Fatal(Error::NotFound(text)),
-        408 | 429 | 500 | 502..=599 => AttemptError::Retry {
-            error: server(code),
-            retry_after,
-        },
+        401 | 403 => (Error::Unauthorized(text), false),
+        404 => (Error::NotFound(text), false),
+        408 | 429 | 500 | 502..=599 => (server(code), true),
         // Route errors are 400 with the error name as text (push.get throws
         // plain `Error('error-message-not-found')`).
-        400 if text.contains("not-found") => AttemptError::Fatal(Error::NotFound(text)),
+        400 if text.contains("not-found") => (Error::NotFound(text), false),
         400 if ["not-allowed", "unauthorized", "forbidden"]
             .iter()
             .any(|k| text.contains(k)) =>
         {
-            AttemptError::Fatal(Error::Unauthorized(text))
+            (Error::Unauthorized(text), false)
         }
-        400 if text.contains("too-many-requests") => AttemptError::Retry {
-            error: server(429),
-            retry_after,
-        },
-        _ => AttemptError::Fatal(server(code)),
+        400 if text.contains("too-many-requests") => (server(429), true),
+        _ => (server(code), false),
     }
 }
 
@@ -80,17 +74,11 @@ pub(crate) fn from_reqwest(e: reqwest::Error) -> AttemptError {
     if e.is_redirect() {
         AttemptError::Fatal(Error::Network(text))
     } else if e.is_timeout() {
-        AttemptError::Retry {
-            error: Error::Timeout(text),
-            retry_after: None,
-        }
+        AttemptError::Retry(Error::Timeout(text))
     } else if e.is_builder() {
         AttemptError::Fatal(Error::Network(text))
     } else {
-        AttemptError::Retry {
-            error: Error::Network(text),
-            retry_after: None,
-        }
+        AttemptError::Retry(Error::Network(text))
     }
 }
 
@@ -148,9 +136,9 @@ mod tests {
     use super::*;
 
     fn fatal(code: u16, body: &str) -> Error {
-        match from_status(code, body.as_bytes(), None) {
-            AttemptError::Fatal(e) => e,
-            AttemptError::Retry { error, .. } => panic!("{code} retried: {error}"),
+        match from_status(code, body.as_bytes()) {
+            (e, false) => e,
+            (error, true) => panic!("{code} retried: {error}"),
         }
     }
 
@@ -188,15 +176,9 @@ mod tests {
     #[test]
     fn transient_statuses_are_retried() {
         for code in [429, 500, 502, 503, 504] {
-            assert!(
-                matches!(from_status(code, b"", None), AttemptError::Retry { .. }),
-                "{code}"
-            );
+            assert!(from_status(code, b"").1, "{code}");
         }
-        assert!(matches!(
-            from_status(501, b"", None),
-            AttemptError::Fatal(_)
-        ));
+        assert!(!from_status(501, b"").1);
     }
 
     #[test]
@@ -205,9 +187,7 @@ mod tests {
             r#"{{"success":false,"error":"{}\u001b[31m"}}"#,
             "x".repeat(500)
         );
-        let AttemptError::Fatal(Error::Server { message, .. }) =
-            from_status(418, long.as_bytes(), None)
-        else {
+        let (Error::Server { message, .. }, false) = from_status(418, long.as_bytes()) else {
             panic!("418 must be a fatal server error")
         };
         assert_eq!(message.chars().count(), MAX_SERVER_TEXT);
