@@ -5,38 +5,15 @@ use std::sync::Arc;
 
 use super::account::AccountStore;
 use super::api::Api;
-use super::config::ClientConfig;
-use super::deadline::Deadline;
 use super::flow::{self, Offline};
-use super::http::Http;
 use super::rsa::{self, off_poll};
-use super::runtime::{self, within};
 use crate::error::{Error, Result};
-use crate::outcome::Outcome;
+use crate::net::{self as runtime, within, ClientConfig, Deadline, Http};
+use crate::outcome::{FetchOutcome, Outcome};
 use crate::rocketchat::{ImportReport, UserPrivateKey};
 use crate::secret::Password;
 use crate::server::normalize_server;
 use crate::store::StoreError;
-
-/// The result of [`Client::fetch_and_decrypt`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FetchOutcome {
-    pub outcome: Outcome,
-    /// The message was fetched from the server (`push.get`).
-    pub fetched: bool,
-    /// The room's key was fetched from the server (`subscriptions.getOne`).
-    pub room_key_fetched: bool,
-}
-
-impl FetchOutcome {
-    pub(crate) fn offline(outcome: Outcome) -> Self {
-        Self {
-            outcome,
-            fetched: false,
-            room_key_fetched: false,
-        }
-    }
-}
 
 /// What [`Client::sync`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -7,11 +7,10 @@ use url::Url;
 use zeroize::Zeroizing;
 
 use super::account::Credentials;
-use super::deadline::Deadline;
-use super::http::{Auth, Http, Response, Session, Verdict};
-use super::status::{from_status, sanitize};
+use super::errors::from_status;
 use crate::error::{Error, Result};
 use crate::limits::{MAX_FETCHED_BYTES, MAX_KEYS_FILE_BYTES};
+use crate::net::{sanitize, Auth, Deadline, Http, Response, Session, Verdict};
 use crate::rocketchat::Subscription;
 use crate::secret::SecretString;
 

@@ -6,14 +6,14 @@ use crate::error::{Error, Result};
 use crate::rocketchat::keyring::unwraps_until;
 use crate::rocketchat::ImportReport;
 
-use super::deadline::Deadline;
+use crate::net::Deadline;
 
 /// Runs `work` on a blocking thread with its unwraps cut off at `deadline`.
 pub(crate) async fn off_poll<T: Send + 'static>(
     deadline: Deadline,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T> {
-    super::runtime::off_poll(move || unwraps_until(deadline.instant(), work)).await
+    crate::net::off_poll(move || unwraps_until(deadline.instant(), work)).await
 }
 
 /// A typed timeout when the deadline left keys wrapped; what was

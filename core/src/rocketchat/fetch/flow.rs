@@ -15,11 +15,11 @@ use crate::rocketchat::{Push, Subscription};
 
 use super::account::AccountStore;
 use super::api::Api;
-use super::client::{Client, FetchOutcome};
-use super::deadline::Deadline;
+use super::client::Client;
 use super::fetched::push_from_fetch;
 use super::overlay::Overlay;
 use super::rsa::off_poll;
+use crate::net::Deadline;
 
 /// What the offline pass found.
 pub(crate) enum Offline {
