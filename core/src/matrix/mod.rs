@@ -24,6 +24,8 @@ mod decrypt;
 mod display;
 mod error;
 pub mod export;
+pub mod fetch;
+pub mod fetch_flow;
 mod outcome;
 mod push;
 mod secret;
