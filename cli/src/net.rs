@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::Args;
-use pushseal::net::{AccountStore, Client, ClientConfig, Deadline, FetchOutcome};
+use pushseal::net::{ClientConfig, Deadline, FetchOutcome};
 use pushseal::rocketchat::{decrypt_push, Keyring};
+use pushseal::rocketchat::{AccountStore, Client};
 use pushseal::store::OpenMode;
 use pushseal::{normalize_server, Error, Password, SecretString};
 use zeroize::Zeroizing;

@@ -26,6 +26,7 @@ pub mod limits;
 pub mod matrix;
 pub mod net;
 mod outcome;
+mod protocols;
 pub mod rocketchat;
 mod secret;
 mod server;

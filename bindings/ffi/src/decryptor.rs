@@ -7,8 +7,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pushseal::net::{Client, Deadline, FetchOutcome, SyncReport};
+use pushseal::net::{Deadline, FetchOutcome};
 use pushseal::rocketchat::decrypt_push;
+use pushseal::rocketchat::{Client, SyncReport};
 use pushseal::store::{OpenMode, Store};
 use pushseal::Password;
 

@@ -31,6 +31,7 @@ mod push;
 mod secret;
 pub mod sessions;
 mod store;
+pub(crate) mod tables;
 
 pub use account::{choose_account, client_identifier, AccountRef};
 pub use decrypt::{decrypt_fetched, decrypt_parsed, decrypt_push};
@@ -39,6 +40,7 @@ pub use push::{parse_push, EncryptedContent, Push};
 pub use secret::SecretKey32;
 pub use sessions::{replace_decision, Replace, RoomSession};
 pub use store::{Layered, MemoryStore, SessionStore, StoreError};
+pub use tables::{MatrixAccountInfo, SessionImport, StoredSessions};
 
 /// The only room-event algorithm pushseal decrypts.
 pub const MEGOLM_V1: &str = "m.megolm.v1.aes-sha2";

@@ -4,6 +4,7 @@
 mod aes;
 mod base64;
 pub mod decrypt;
+pub mod fetch;
 pub mod keyring;
 pub mod keys;
 pub mod keys_file;
@@ -16,6 +17,7 @@ pub mod room_key;
 pub mod subscription;
 
 pub use decrypt::{decrypt_message, decrypt_parsed, decrypt_push};
+pub use fetch::{AccountStore, Client, Credentials, SyncReport};
 pub use keyring::{rsa_unwraps, ImportReport, Keyring, SkippedKey};
 pub use keys::{KeyLookup, RoomKeyEntry};
 pub use keys_file::KeysFile;

@@ -141,7 +141,7 @@ impl Store {
             let mut accounts = tx.prepare(
                 "SELECT id, server, user_id, has_private_key, auth_token IS NOT NULL,
                         (SELECT count(*) FROM pending_keys p WHERE p.account_id = a.id)
-                 FROM accounts a ORDER BY server",
+                 FROM accounts a WHERE protocol = 'rocketchat' ORDER BY server",
             )?;
             let mut rooms = tx.prepare(
                 "SELECT rid, count(*), max(CASE WHEN current = 1 THEN kid END)

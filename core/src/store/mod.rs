@@ -69,7 +69,7 @@ pub use accounts::{AccountInfo, RoomInfo};
 pub use connection::{BUSY_TIMEOUT, PLAINTEXT_HEADER_BYTES};
 pub use error::StoreError;
 pub use key::{StoreKey, STORE_KEY_BYTES};
-pub use schema::SCHEMA_VERSION;
+pub use schema::{Component, SCHEMA_VERSION};
 
 /// How long [`Store::pause`] waits for other processes' readers before it
 /// closes anyway: a suspending app has little time.
@@ -191,7 +191,13 @@ impl Store {
     /// leaves a store only the new key opens.
     pub fn rekey(&self, new_key: &StoreKey) -> Result<(), StoreError> {
         self.writable()?;
+        let old_key = self.key();
         self.with_conn(|conn| {
+            // Protocols that encrypt under keys derived from the store key
+            // prepare copies under the new one first (crate::protocols).
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            crate::protocols::before_rekey(&tx, &old_key, new_key)?;
+            tx.commit()?;
             checkpoint(conn, BUSY_TIMEOUT)?;
             let sql = Zeroizing::new(format!(
                 "PRAGMA rekey = \"{}\";",
@@ -208,6 +214,9 @@ impl Store {
             conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
                 r.get::<_, i64>(0)
             })?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            crate::protocols::after_rekey(&tx)?;
+            tx.commit()?;
             checkpoint(conn, BUSY_TIMEOUT)
         })?;
         self.lock().key = new_key.clone();
@@ -242,6 +251,11 @@ impl Store {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The store key, for protocols that derive keys of their own from it.
+    pub(crate) fn key(&self) -> StoreKey {
+        self.lock().key.clone()
     }
 
     fn writable(&self) -> Result<(), StoreError> {
@@ -282,7 +296,7 @@ impl Store {
 
     /// Runs `f` in one read transaction: a consistent snapshot of the
     /// latest committed state, whichever process committed it.
-    fn read<T>(
+    pub(crate) fn read<T>(
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -297,7 +311,7 @@ impl Store {
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction: the write lock is
     /// taken up front, so the transaction never fails half-way on
     /// SQLITE_BUSY, and it commits or leaves no trace.
-    fn write<T>(
+    pub(crate) fn write<T>(
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {

@@ -1,8 +1,10 @@
-//! Schema versions: plain SQL files applied in order, the version kept in
-//! `PRAGMA user_version`. A file, once released, never changes; a change
-//! is a new file.
+//! Schema versions: plain SQL files applied in order. The neutral schema's
+//! version is `PRAGMA user_version` (versions 1-3 also hold Rocket.Chat's
+//! first tables, from before the split); each protocol's own tables are a
+//! [`Component`] with its version in `schema_components`. A file, once
+//! released, never changes; a change is a new file.
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::error::StoreError;
 
@@ -11,7 +13,24 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_accounts_and_keys.sql"),
     include_str!("migrations/0002_unwrap_memo.sql"),
     include_str!("migrations/0003_private_key_table.sql"),
+    include_str!("migrations/0004_protocol_components.sql"),
 ];
+
+/// A protocol's tables: its migrations, applied in order after the
+/// neutral ones, its version kept under `name` in `schema_components`.
+/// Registered in [`crate::protocols::STORE_COMPONENTS`].
+#[derive(Debug)]
+pub struct Component {
+    pub name: &'static str,
+    /// Migration `i` takes the component from version `i` to `i + 1`.
+    pub migrations: &'static [&'static str],
+}
+
+impl Component {
+    fn version(&self) -> u32 {
+        self.migrations.len() as u32
+    }
+}
 
 /// The schema version this build reads and writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -28,8 +47,11 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 }
 
 pub(super) fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), StoreError> {
+    let components = crate::protocols::STORE_COMPONENTS;
+    // Components need the neutral schema at its latest version.
+    let with_components = target == SCHEMA_VERSION;
     let found = user_version(conn)?;
-    if found == target {
+    if found == target && (!with_components || components_current(conn, components)?) {
         return Ok(());
     }
     too_new(found)?;
@@ -46,7 +68,62 @@ pub(super) fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), Store
     if found < target {
         tx.pragma_update(None, "user_version", target)?;
     }
+    if with_components {
+        for component in components {
+            migrate_component(&tx, component)?;
+        }
+    }
     tx.commit()?;
+    Ok(())
+}
+
+fn component_version(conn: &Connection, name: &str) -> Result<u32, StoreError> {
+    let v: Option<i64> = conn
+        .query_row(
+            "SELECT version FROM schema_components WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .optional()?;
+    u32::try_from(v.unwrap_or(0))
+        .map_err(|_| StoreError::Corrupt(format!("negative {name} schema version")))
+}
+
+fn components_current(conn: &Connection, components: &[Component]) -> Result<bool, StoreError> {
+    for c in components {
+        if component_version(conn, c.name)? != c.version() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn migrate_component(conn: &Connection, component: &Component) -> Result<(), StoreError> {
+    let found = component_version(conn, component.name)?;
+    component_too_new(component, found)?;
+    for (version, sql) in (1..).zip(component.migrations).skip(found as usize) {
+        conn.execute_batch(sql).map_err(|e| StoreError::Migration {
+            version,
+            detail: format!("{}: {e}", component.name),
+        })?;
+    }
+    if found < component.version() {
+        conn.execute(
+            "INSERT INTO schema_components (name, version) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+            rusqlite::params![component.name, component.version()],
+        )?;
+    }
+    Ok(())
+}
+
+fn component_too_new(component: &Component, found: u32) -> Result<(), StoreError> {
+    if found > component.version() {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: component.version(),
+        });
+    }
     Ok(())
 }
 
@@ -59,6 +136,16 @@ pub(super) fn check(conn: &Connection) -> Result<(), StoreError> {
             found,
             supported: SCHEMA_VERSION,
         });
+    }
+    for component in crate::protocols::STORE_COMPONENTS {
+        let found = component_version(conn, component.name)?;
+        component_too_new(component, found)?;
+        if found < component.version() {
+            return Err(StoreError::NotMigrated {
+                found,
+                supported: component.version(),
+            });
+        }
     }
     Ok(())
 }
@@ -125,7 +212,10 @@ mod tests {
                 1 | 2 => "INSERT INTO accounts (id, server, user_id, auth_token, private_jwk) VALUES (1, 'https://chat.example.org', 'u1', 'tok', ?1)",
                 _ => "INSERT INTO accounts (id, server, user_id, auth_token, has_private_key) VALUES (1, 'https://chat.example.org', 'u1', 'tok', 1)",
             };
-            conn.execute(with_key, [jwk.expose()]).unwrap();
+            match version {
+                1 | 2 => conn.execute(with_key, [jwk.expose()]).unwrap(),
+                _ => conn.execute(with_key, []).unwrap(),
+            };
             if version >= 3 {
                 conn.execute(
                     "INSERT INTO private_keys (account_id, jwk) VALUES (1, ?1)",
