@@ -26,6 +26,7 @@ mod error;
 pub mod export;
 pub mod fetch;
 pub mod fetch_flow;
+pub mod fetch_net;
 mod outcome;
 mod push;
 mod secret;
