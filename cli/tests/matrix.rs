@@ -207,7 +207,8 @@ fn an_export_keys_file_decrypts_and_its_passphrase_may_come_from_the_environment
         .replacen("AQ", "AR", 1);
     damaged["room_keys"]["export"] = json!(text);
     let damaged_path = scratch.file("damaged.json", damaged.to_string().as_bytes());
-    let cases: [(&str, &[(&str, &str)], &str); 3] = [
+    type Env<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(&str, Env<'_>, &str); 3] = [
         (&bare_path, &[], "no passphrase"),
         (
             &bare_path,

@@ -294,8 +294,10 @@ fn https_with_the_test_ca() {
     let v = matrix_vectors();
     let server = FakeHomeserver::https(&[]);
     let ca = std::fs::read_to_string(repo().join("tests/fake-server/tls/ca.pem")).unwrap();
-    let mut config = ClientConfig::default();
-    config.extra_ca_pem = Some(ca);
+    let config = ClientConfig {
+        extra_ca_pem: Some(ca),
+        ..ClientConfig::default()
+    };
     let got = fetch_and_decrypt(
         &Http::new(config).unwrap(),
         &server.url,
