@@ -232,6 +232,7 @@ fn secrets_are_kept_shown_only_as_flags_and_survive_a_rekey() {
         "{shown}"
     );
     // Rocket.Chat's listing is unchanged by a Matrix account.
+    #[cfg(feature = "rocketchat")]
     assert!(store.info().unwrap().is_empty());
 
     let new_key = StoreKey::generate();
@@ -248,4 +249,47 @@ fn secrets_are_kept_shown_only_as_flags_and_survive_a_rekey() {
         store.matrix_client_secret(HS).unwrap().unwrap().expose(),
         "cs-SECRET"
     );
+}
+
+#[test]
+fn the_dispatch_point_routes_by_the_push_shape() {
+    let scratch = Scratch::new();
+    let key = StoreKey::generate();
+    let store = filled(&scratch, &key);
+    let v = vectors();
+    let matrix_push = serde_json::to_vec(&push(&v, "fcm-data-text")).unwrap();
+    assert_eq!(
+        pushseal::detect_protocol(&matrix_push),
+        pushseal::Protocol::Matrix
+    );
+    let outcome = pushseal::decrypt_from_store(&matrix_push, &store);
+    assert_eq!(outcome.status(), "decrypted");
+    assert_eq!(outcome.protocol(), pushseal::Protocol::Matrix);
+
+    // A second Matrix account: the push's client secret picks Bob's.
+    store
+        .set_matrix_account("https://other.example.net", "@carol:other.example.net", "C")
+        .unwrap();
+    let unmatched = pushseal::decrypt_from_store(&matrix_push, &store);
+    assert_eq!(unmatched.reason(), Some(FailureReason::UnknownServer));
+    let cs = v["account"]["client_secret"].as_str().unwrap();
+    store
+        .set_matrix_client_secret(HS, Some(&SecretString::from(cs)))
+        .unwrap();
+    let mut with_cs = push(&v, "fcm-data-text");
+    with_cs["cs"] = cs.into();
+    let chosen = pushseal::decrypt_from_store(&serde_json::to_vec(&with_cs).unwrap(), &store);
+    assert_eq!(chosen.status(), "decrypted");
+
+    #[cfg(feature = "rocketchat")]
+    {
+        let rc = br#"{"host":"https://chat.example.org/","messageId":"m1","notificationType":"message-id-only"}"#;
+        assert_eq!(
+            pushseal::detect_protocol(rc),
+            pushseal::Protocol::RocketChat
+        );
+        let outcome = pushseal::decrypt_from_store(rc, &store);
+        assert_eq!(outcome.status(), "needs_fetch");
+        assert_eq!(outcome.protocol(), pushseal::Protocol::RocketChat);
+    }
 }

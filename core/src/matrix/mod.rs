@@ -41,7 +41,7 @@ pub use push::{parse_push, EncryptedContent, Push};
 pub use secret::SecretKey32;
 pub use sessions::{replace_decision, Replace, RoomSession};
 pub use store::{Layered, MemoryStore, SessionStore, StoreError};
-pub use tables::{MatrixAccountInfo, SessionImport, StoredSessions};
+pub use tables::{decrypt_with_store, MatrixAccountInfo, SessionImport, StoredSessions};
 
 /// The only room-event algorithm pushseal decrypts.
 pub const MEGOLM_V1: &str = "m.megolm.v1.aes-sha2";

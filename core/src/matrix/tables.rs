@@ -475,6 +475,65 @@ impl SessionStore for StoredSessions<'_> {
     }
 }
 
+/// Decrypts a Matrix push offline with the store's sessions: the account
+/// is chosen by [`super::choose_account`] among the stored Matrix accounts
+/// (none fits: `unknown_server`); a read-write store records the seen
+/// index, a read-only one only checks it.
+pub fn decrypt_with_store(bytes: &[u8], store: &Store) -> crate::Outcome {
+    use super::outcome::{context, failed};
+    use crate::{FailureReason, FALLBACK_TITLE};
+    let push = match super::parse_push(bytes) {
+        Ok(push) => push,
+        // The same typed failure as without a store.
+        Err(_) => return super::decrypt_push(bytes, &mut super::MemoryStore::new()),
+    };
+    let store_failure = |e: StoreError| {
+        failed(
+            context(&push),
+            super::display::title(&push, None),
+            FailureReason::StoreError,
+            e.to_string(),
+            None,
+        )
+    };
+    let accounts = match store.matrix_accounts() {
+        Ok(accounts) => accounts,
+        Err(e) => return store_failure(e),
+    };
+    let mut secrets = Vec::with_capacity(accounts.len());
+    for account in &accounts {
+        let secret = match account.has_client_secret {
+            true => match store.matrix_client_secret(&account.server) {
+                Ok(s) => s,
+                Err(e) => return store_failure(e),
+            },
+            false => None,
+        };
+        secrets.push(secret);
+    }
+    let refs: Vec<super::AccountRef<'_>> = accounts
+        .iter()
+        .zip(&secrets)
+        .map(|(a, s)| super::AccountRef {
+            user_id: &a.user_id,
+            client_secret: s.as_ref().map(SecretString::expose),
+        })
+        .collect();
+    let Some(chosen) = super::choose_account(&push, &refs) else {
+        return failed(
+            context(&push),
+            FALLBACK_TITLE.to_owned(),
+            FailureReason::UnknownServer,
+            "no stored Matrix account matches this push",
+            None,
+        );
+    };
+    match store.matrix_sessions(&accounts[chosen].server) {
+        Ok(mut sessions) => super::decrypt_parsed(&push, &mut sessions),
+        Err(e) => store_failure(e),
+    }
+}
+
 /// Before a rekey: every session is also pickled under the new key's
 /// pickle key, in `pickle_next`, so a rekey that stops half-way leaves
 /// each session readable under whichever key then opens the store.
