@@ -5,6 +5,10 @@
 mod out;
 mod demo;
 mod input;
+#[cfg(feature = "matrix")]
+mod matrix;
+#[cfg(not(feature = "matrix"))]
+#[path = "matrix_off.rs"]
 mod matrix;
 mod net;
 mod render;

@@ -3,6 +3,8 @@
 //! store flow (import, login, unlock, sync, decrypt with fetch, store info)
 //! against the fake homeserver (tests/fake-server/fake_homeserver.py).
 
+#![cfg(feature = "matrix")]
+
 #[path = "../../core/tests/matrix_fetch_support/mod.rs"]
 mod matrix_fetch_support;
 

@@ -1,7 +1,7 @@
 //! Matrix fetch on receipt over real HTTP: `matrix::fetch_net` against the
 //! fake homeserver (tests/fake-server/fake_homeserver.py) serving the
 //! libolm vectors' events and key backup.
-#![cfg(feature = "matrix")]
+#![cfg(all(feature = "matrix", feature = "fetch"))]
 
 mod matrix_fetch_support;
 

@@ -4,7 +4,7 @@
 //! fake homeserver is in matrix_fetch.rs.
 #![cfg(feature = "matrix")]
 
-mod fixtures;
+mod matrix_fetch_support;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
 fn vectors() -> Value {
-    fixtures::load("matrix/matrix.json")
+    matrix_fetch_support::matrix_vectors()
 }
 
 fn store(v: &Value) -> MemoryStore {

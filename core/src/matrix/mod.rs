@@ -26,6 +26,7 @@ mod error;
 pub mod export;
 pub mod fetch;
 pub mod fetch_flow;
+#[cfg(feature = "fetch")]
 pub mod fetch_net;
 mod outcome;
 mod push;
