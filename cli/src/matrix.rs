@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use pushseal::matrix::backup::{
-    unlock as unlock_backup, BackupKey, BackupVersion, RoomKeys, Unlock,
+    unlock as unlock_backup, AccountData, BackupKey, BackupVersion, RoomKeys, Unlock,
 };
 use pushseal::matrix::fetch::{backup_keys_path, backup_version_path, whoami_path};
 use pushseal::matrix::fetch_flow::Backup;
@@ -73,6 +73,10 @@ struct BackupSection {
     version: BackupVersion,
     #[serde(default)]
     keys: Option<RoomKeys>,
+    /// The secret-storage account data, so the recovery key may be the one
+    /// Element shows (the secret-storage key).
+    #[serde(default)]
+    account_data: Option<AccountData>,
 }
 
 /// A keys file read, checked and decrypted.
@@ -148,7 +152,8 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
     if let Some(section) = &file.backup {
         let env = std::env::var(RECOVERY_KEY_ENV).ok().map(Zeroizing::new);
         if let Some(recovery) = env.or_else(|| section.recovery_key.clone()) {
-            let (key, _) = unlock_backup(&section.version, None, Unlock::RecoveryKey(&recovery))
+            let data = section.account_data.as_ref();
+            let (key, _) = unlock_backup(&section.version, data, Unlock::RecoveryKey(&recovery))
                 .map_err(|e| format!("{label}: the recovery key does not open the backup: {e}"))?;
             if let Some(keys) = &section.keys {
                 let (ok, failed) = key.decrypt_all(keys);

@@ -480,3 +480,80 @@ fn unlock_with_the_backup_passphrase() {
     );
     assert!(ok(&out).contains("unlocked"));
 }
+
+#[test]
+fn the_bundled_demo_files_work_as_the_readme_says() {
+    let scratch = Scratch::new("demo");
+    let demo = |f: &str| repo().join("cli/demo").join(f).to_str().unwrap().to_owned();
+    let keys = demo("matrix-keys.json");
+    // The bundled keys file is the bundled export with its passphrase.
+    let file = keys_file("keys-export.json");
+    assert_eq!(
+        std::fs::read_to_string(demo("matrix-export.txt")).unwrap(),
+        file["room_keys"]["export"].as_str().unwrap()
+    );
+    let out = scratch.run(
+        &[
+            "decrypt",
+            "--keys",
+            &keys,
+            &demo("m01-fcm-data-matrix.json"),
+        ],
+        &[],
+        b"",
+    );
+    let text = ok(&out);
+    assert!(
+        text.contains("title:   Project X")
+            && text.contains("body:    Hi Bob, the build is green ✅"),
+        "{text}"
+    );
+    assert!(stderr(&out).contains("skipped session"));
+    let out = scratch.run(
+        &[
+            "decrypt",
+            "--json",
+            "--keys",
+            &keys,
+            &demo("m02-fcm-v1-matrix-thread.json"),
+        ],
+        &[],
+        b"",
+    );
+    assert_eq!(json_out(&out)["status"], "decrypted");
+    let out = scratch.run(
+        &[
+            "decrypt",
+            "--keys",
+            &keys,
+            &demo("m03-apns-id-only-matrix.json"),
+        ],
+        &[],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("needs fetch (id_only)"));
+}
+
+#[test]
+fn a_keys_file_backup_opens_with_elements_secret_storage_recovery_key() {
+    let v = matrix_vectors();
+    let scratch = Scratch::new("4s");
+    let mut file = keys_file("keys-sessions.json");
+    file["backup"]["recovery_key"] = v["backup"]["secret_storage_recovery_key"].clone();
+    let payload = scratch.file(
+        "p.json",
+        push(&v, "fcm-v1-no-room-key")["payload"]
+            .to_string()
+            .as_bytes(),
+    );
+    // Without the account data the secret-storage key is not the backup key.
+    let keys = scratch.file("keys.json", file.to_string().as_bytes());
+    let out = scratch.run(&["decrypt", "--json", "--keys", &keys, &payload], &[], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("recovery key"), "{}", stderr(&out));
+    file["backup"]["account_data"] = v["backup"]["account_data"].clone();
+    let keys = scratch.file("keys.json", file.to_string().as_bytes());
+    let out = scratch.run(&["decrypt", "--json", "--keys", &keys, &payload], &[], b"");
+    assert_eq!(json_out(&out)["status"], "decrypted", "{}", stderr(&out));
+}
