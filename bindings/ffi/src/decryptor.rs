@@ -303,3 +303,70 @@ mod tests {
         assert!(deadline(0).expired());
     }
 }
+
+#[cfg(all(test, feature = "matrix"))]
+mod matrix_tests {
+    use pushseal::matrix::sessions::import_sessions;
+    use serde_json::Value;
+
+    use super::*;
+    use crate::store::StoreMode;
+
+    fn vectors() -> Value {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/vectors/matrix/matrix.json"
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    fn payload(v: &Value, id: &str) -> String {
+        let pushes = v["pushes"].as_array().unwrap();
+        let push = pushes.iter().find(|p| p["id"] == id).unwrap();
+        push["payload"].to_string()
+    }
+
+    /// A Matrix push decrypts through the same `Decryptor` calls as a
+    /// Rocket.Chat one, from a store that has the session.
+    #[test]
+    fn a_matrix_push_decrypts_from_the_store() {
+        let dir = std::env::temp_dir().join(format!("pushseal-ffi-mx-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("store.db").to_string_lossy().into_owned();
+        let key = crate::store::generate_store_key();
+        let v = vectors();
+        let app = PushStore::open(path.clone(), key.clone(), StoreMode::ReadWrite).unwrap();
+        app.inner
+            .set_matrix_account(
+                "https://matrix.example.org",
+                "@bob:example.org",
+                "PUSHSEALBOB",
+            )
+            .unwrap();
+        let list = serde_json::to_vec(&v["store_sessions"]).unwrap();
+        let sessions = import_sessions(&list).unwrap().sessions;
+        app.inner
+            .import_matrix_sessions("https://matrix.example.org", sessions)
+            .unwrap();
+        let listed = app.accounts().unwrap();
+        assert_eq!(listed.len(), 1);
+        assert!(listed[0].room_keys > 0);
+
+        let nse = PushStore::open(path, key, StoreMode::ReadOnly).unwrap();
+        let decryptor = Decryptor::new(nse).unwrap();
+        let push = payload(&v, "fcm-data-text");
+        for result in [
+            decryptor.decrypt_offline(push.clone()),
+            decryptor.decrypt_blocking(push, 5000),
+        ] {
+            match result {
+                DecryptResult::Decrypted { title, body, .. } => {
+                    assert_eq!(title, "Project X");
+                    assert_eq!(body.expose(), "Hi Bob, the build is green ✅");
+                }
+                other => panic!("not decrypted: {}", other.status()),
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
