@@ -319,3 +319,78 @@ fn https_with_the_test_ca() {
     );
     assert_eq!(got.outcome.reason(), Some(Reason::Tls));
 }
+
+/// The extension's read-only store uses a fetched session for one push;
+/// the app's writable store keeps it (real SQLCipher files).
+#[test]
+fn a_writable_store_keeps_the_fetched_session_and_a_read_only_one_does_not() {
+    use pushseal::store::{OpenMode, Store, StoreKey};
+    let v = matrix_vectors();
+    let server = FakeHomeserver::http(&[]);
+    let dir = std::env::temp_dir().join(format!("pushseal-mx-keep-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("store.db");
+    let key = StoreKey::generate();
+    let list = serde_json::to_vec(&v["store_sessions"]).unwrap();
+    {
+        let app = Store::open(&path, &key, OpenMode::ReadWrite).unwrap();
+        app.set_matrix_account(&server.url, "@bob:example.org", "PUSHSEALBOB")
+            .unwrap();
+        app.import_matrix_sessions(&server.url, import_sessions(&list).unwrap().sessions)
+            .unwrap();
+        app.close().unwrap();
+    }
+    let archived = push(&v, "fcm-v1-no-room-key");
+    let fetch = |mode| {
+        let store = Store::open(&path, &key, mode).unwrap();
+        let got = {
+            let mut sessions = store.matrix_sessions(&server.url).unwrap();
+            fetch_and_decrypt(
+                &http(),
+                &server.url,
+                SecretString::from(ACCESS_TOKEN.to_owned()),
+                &archived,
+                &mut sessions,
+                Some(backup(&v)),
+                Deadline::after(BUDGET),
+            )
+        };
+        (store, got)
+    };
+    // Read-only: decrypted with the fetched session, nothing written.
+    let (nse, got) = fetch(OpenMode::ReadOnly);
+    assert_eq!(got.outcome.status(), "decrypted");
+    assert!(got.room_key_fetched);
+    nse.close().unwrap();
+    let (app, got) = fetch(OpenMode::ReadWrite);
+    assert_eq!(
+        server.requests("backup_session"),
+        2,
+        "nothing was kept the first time"
+    );
+    let report = app
+        .import_matrix_sessions(&server.url, vec![got.session.unwrap()])
+        .unwrap();
+    assert_eq!(report.stored, 1);
+    app.close().unwrap();
+    // Now it decrypts offline, and no further GET is made.
+    let (nse, got) = fetch(OpenMode::ReadOnly);
+    assert_eq!(got.outcome.status(), "decrypted");
+    assert!(!got.room_key_fetched);
+    assert_eq!(server.requests("backup_session"), 2);
+    nse.close().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn debug_output_shows_no_key() {
+    let v = matrix_vectors();
+    let b = backup(&v);
+    let shown = format!("{b:?}");
+    let key = v["backup"]["backup_key_base64"].as_str().unwrap();
+    assert!(
+        !shown.contains(key) && !shown.contains(&key[..12]),
+        "{shown}"
+    );
+}
