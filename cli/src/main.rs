@@ -90,6 +90,8 @@ enum Command {
         /// Keys file: server, user_id, private_key and subscriptions (see
         /// README). Without it, the keys come from the store. The E2E
         /// password is $PUSHSEAL_E2E_PASSWORD if set, else the file's.
+        /// Matrix: homeserver, user_id, device_id, room_keys, backup;
+        /// the export passphrase may be $PUSHSEAL_EXPORT_PASSPHRASE.
         #[arg(long, value_name = "KEYS.json")]
         keys: Option<PathBuf>,
         /// Print one JSON object instead of text (fields: see README).
@@ -145,7 +147,8 @@ enum Command {
         store: StoreArgs,
     },
     /// Import every room key of the account (subscriptions.get), old ones
-    /// too. Before `unlock` they are kept pending, still wrapped.
+    /// too. Before `unlock` they are kept pending, still wrapped. Matrix:
+    /// every session of the unlocked key backup.
     #[command(after_help = EXIT_CODES)]
     Sync {
         /// The server given to `pushseal login`.
@@ -162,7 +165,8 @@ enum Command {
     Import {
         /// Keys file: server, user_id, private_key and subscriptions (see
         /// README). The E2E password is $PUSHSEAL_E2E_PASSWORD if set, else
-        /// the file's "password".
+        /// the file's "password". A Matrix keys file (homeserver, …) stores
+        /// its sessions.
         #[arg(long, value_name = "KEYS.json")]
         keys: PathBuf,
         #[command(flatten)]
