@@ -569,3 +569,60 @@ pub(crate) fn after_rekey(tx: &Transaction<'_>) -> Result<(), StoreError> {
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> RoomSession {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/vectors/matrix/matrix.json"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let list = serde_json::to_vec(&v["store_sessions"]).unwrap();
+        let mut sessions = super::super::sessions::import_sessions(&list)
+            .unwrap()
+            .sessions;
+        sessions.remove(0)
+    }
+
+    /// A rekey killed between `PRAGMA rekey` and `after_rekey` leaves the
+    /// old pickle and the new one side by side: each key opens one.
+    #[test]
+    fn a_half_done_rekey_leaves_every_session_readable_under_either_key() {
+        let dir = std::env::temp_dir().join(format!("pushseal-mxrekey-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (old, new) = (StoreKey::generate(), StoreKey::generate());
+        let store = Store::open(dir.join("s.db"), &old, OpenMode::ReadWrite).unwrap();
+        store
+            .set_matrix_account("https://m.example.org", "@b:example.org", "D")
+            .unwrap();
+        let s = session();
+        let (room, id) = (s.room_id.clone(), s.session_id.clone());
+        store
+            .import_matrix_sessions("https://m.example.org", vec![s])
+            .unwrap();
+        store.write(|tx| before_rekey(tx, &old, &new)).unwrap();
+        let (pickle, next): (String, Option<String>) = store
+            .read(|tx| {
+                Ok(tx.query_row(
+                    "SELECT pickle, pickle_next FROM matrix_sessions WHERE session_id = ?1",
+                    [&id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
+            })
+            .unwrap();
+        let next = next.expect("a copy under the new key");
+        for key in [&old, &new] {
+            let opened = unpickle(&room, &pickle, Some(&next), &pickle_key(key));
+            assert_eq!(opened.map(|s| s.session_id()), Some(id.clone()));
+        }
+        // Without the copy, the new key alone opens nothing.
+        assert!(unpickle(&room, &pickle, None, &pickle_key(&new)).is_none());
+        store.write(after_rekey).unwrap();
+        store.close().unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
