@@ -5,6 +5,11 @@
 mod out;
 mod demo;
 mod input;
+#[cfg(feature = "matrix")]
+mod matrix;
+#[cfg(not(feature = "matrix"))]
+#[path = "matrix_off.rs"]
+mod matrix;
 mod net;
 mod render;
 mod store;
@@ -85,6 +90,8 @@ enum Command {
         /// Keys file: server, user_id, private_key and subscriptions (see
         /// README). Without it, the keys come from the store. The E2E
         /// password is $PUSHSEAL_E2E_PASSWORD if set, else the file's.
+        /// Matrix: homeserver, user_id, device_id, room_keys, backup;
+        /// the export passphrase may be $PUSHSEAL_EXPORT_PASSPHRASE.
         #[arg(long, value_name = "KEYS.json")]
         keys: Option<PathBuf>,
         /// Print one JSON object instead of text (fields: see README).
@@ -112,6 +119,10 @@ enum Command {
         /// Your user id (X-User-Id), shown with the personal access token.
         #[arg(long, value_name = "ID")]
         user_id: String,
+        /// Matrix: this session's device id; makes the login a Matrix one
+        /// (the access token is checked with /account/whoami).
+        #[arg(long, value_name = "ID")]
+        device_id: Option<String>,
         #[command(flatten)]
         net: net::NetArgs,
         #[command(flatten)]
@@ -125,13 +136,19 @@ enum Command {
         /// The server given to `pushseal login`.
         #[arg(long, value_name = "URL")]
         server: String,
+        /// Matrix: unlock the key backup with its passphrase
+        /// ($PUSHSEAL_BACKUP_PASSPHRASE or stdin) instead of the recovery
+        /// key ($PUSHSEAL_RECOVERY_KEY or stdin).
+        #[arg(long)]
+        passphrase: bool,
         #[command(flatten)]
         net: net::NetArgs,
         #[command(flatten)]
         store: StoreArgs,
     },
     /// Import every room key of the account (subscriptions.get), old ones
-    /// too. Before `unlock` they are kept pending, still wrapped.
+    /// too. Before `unlock` they are kept pending, still wrapped. Matrix:
+    /// every session of the unlocked key backup.
     #[command(after_help = EXIT_CODES)]
     Sync {
         /// The server given to `pushseal login`.
@@ -148,7 +165,8 @@ enum Command {
     Import {
         /// Keys file: server, user_id, private_key and subscriptions (see
         /// README). The E2E password is $PUSHSEAL_E2E_PASSWORD if set, else
-        /// the file's "password".
+        /// the file's "password". A Matrix keys file (homeserver, …) stores
+        /// its sessions.
         #[arg(long, value_name = "KEYS.json")]
         keys: PathBuf,
         #[command(flatten)]
@@ -214,18 +232,45 @@ fn main() -> ExitCode {
         Command::Login {
             server,
             user_id,
+            device_id: Some(device_id),
+            net,
+            store,
+        } => {
+            online(location(store).and_then(|l| matrix::login(&l, server, user_id, device_id, net)))
+        }
+        Command::Login {
+            server,
+            user_id,
+            device_id: None,
             net,
             store,
         } => online(location(store).and_then(|l| net::login(&l, server, user_id, net))),
-        Command::Unlock { server, net, store } => {
-            online(location(store).and_then(|l| net::unlock(&l, server, net)))
-        }
-        Command::Sync { server, net, store } => {
-            online(location(store).and_then(|l| net::sync(&l, server, net)))
-        }
-        Command::Import { keys, store } => {
-            done(location(store).and_then(|l| store::import(&l, keys)))
-        }
+        Command::Unlock {
+            server,
+            passphrase,
+            net,
+            store,
+        } => online(location(store).and_then(|l| {
+            if *passphrase || matrix::has_account(&l, server) {
+                matrix::unlock(&l, server, *passphrase, net)
+            } else {
+                net::unlock(&l, server, net)
+            }
+        })),
+        Command::Sync { server, net, store } => online(location(store).and_then(|l| {
+            if matrix::has_account(&l, server) {
+                matrix::sync(&l, server, net)
+            } else {
+                net::sync(&l, server, net)
+            }
+        })),
+        Command::Import { keys, store } => done(location(store).and_then(|l| {
+            if is_matrix_keys(keys) {
+                matrix::import(&l, keys)
+            } else {
+                store::import(&l, keys)
+            }
+        })),
         Command::Store {
             store: group,
             command: StoreCommand::Info { json, store },
@@ -246,6 +291,14 @@ fn decrypt(
     net: &net::NetArgs,
     payload: &str,
 ) -> ExitCode {
+    if let Some(path) = keys.filter(|p| is_matrix_keys(p)) {
+        let result =
+            input::read_payload(payload).and_then(|bytes| matrix::decrypt_with_keys(path, &bytes));
+        return match result {
+            Ok(r) => finish(&r, json),
+            Err(e) => usage_error(&e),
+        };
+    }
     // A keys file holds no login, so it decrypts offline; the store is
     // opened read-only and fetches what is missing, like the extension.
     let keyring = match keys.map(input::keyring_from_file).transpose() {
@@ -262,17 +315,29 @@ fn decrypt(
             fetched: false,
             room_key_fetched: false,
         }),
+        None if matrix::is_push(&bytes) => {
+            location().and_then(|l| matrix::decrypt_from_store(&l, &bytes, offline, net))
+        }
         None => location().and_then(|l| net::decrypt(&l, &bytes, offline, net)),
     };
-    let result = match result {
-        Ok(r) => r,
-        Err(e) => return usage_error(&e),
-    };
-    net::print(&result, json);
+    match result {
+        Ok(r) => finish(&r, json),
+        Err(e) => usage_error(&e),
+    }
+}
+
+fn finish(result: &FetchOutcome, json: bool) -> ExitCode {
+    net::print(result, json);
     match result.outcome.notification() {
         Some(_) => ExitCode::SUCCESS,
         None => ExitCode::from(EXIT_NO_NOTIFICATION),
     }
+}
+
+/// A keys file with `homeserver` is Matrix's; an unreadable one goes the
+/// Rocket.Chat way, which names the problem.
+fn is_matrix_keys(path: &std::path::Path) -> bool {
+    std::fs::read(path).is_ok_and(|b| matrix::is_keys_file(&b))
 }
 
 /// Exit code of the online commands: theirs, or 2 for usage errors.

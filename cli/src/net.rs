@@ -45,11 +45,16 @@ pub struct NetArgs {
 }
 
 impl NetArgs {
-    fn deadline(&self) -> Deadline {
+    pub(crate) fn deadline(&self) -> Deadline {
         Deadline::after(Duration::from_millis(self.deadline_ms))
     }
 
     fn client(&self, store: Arc<dyn AccountStore>) -> Result<Client, String> {
+        Client::new(self.config()?, store).map_err(|e| e.to_string())
+    }
+
+    /// The network settings these options give.
+    pub(crate) fn config(&self) -> Result<ClientConfig, String> {
         let extra_ca_pem = match &self.ca_file {
             Some(path) => Some(
                 std::fs::read_to_string(path)
@@ -57,13 +62,12 @@ impl NetArgs {
             ),
             None => None,
         };
-        let config = ClientConfig {
+        Ok(ClientConfig {
             extra_ca_pem,
             pins: self.pins.clone(),
             allow_http: self.allow_http,
             ..ClientConfig::default()
-        };
-        Client::new(config, store).map_err(|e| e.to_string())
+        })
     }
 }
 
@@ -200,7 +204,7 @@ pub fn print(result: &FetchOutcome, json: bool) {
 
 /// A secret from the environment, else the first line of stdin. Never an
 /// argument: arguments show up in `ps` and shell history.
-fn secret_input(env: &str, what: &str) -> Result<Zeroizing<String>, String> {
+pub(crate) fn secret_input(env: &str, what: &str) -> Result<Zeroizing<String>, String> {
     if let Ok(value) = std::env::var(env) {
         return Ok(Zeroizing::new(value));
     }

@@ -31,6 +31,9 @@ pub fn json(outcome: &Outcome) -> Value {
                 v["key_id"] = json!(key.key_id);
                 v["algorithm"] = json!(key.algorithm);
                 v["key_current"] = json!(key.current);
+                if let Some(index) = key.message_index {
+                    v["message_index"] = json!(index);
+                }
             }
         }
         Outcome::Failed(f) => {
@@ -90,7 +93,9 @@ pub fn text(outcome: &Outcome) -> String {
         about.push(format!("room {r}"));
     }
     if let Some(u) = ctx.sender.as_ref().and_then(|s| s.username.as_deref()) {
-        about.push(format!("from @{u}"));
+        // Matrix user ids carry their own @.
+        let at = if u.starts_with('@') { "" } else { "@" };
+        about.push(format!("from {at}{u}"));
     }
     if let Some(m) = &ctx.message_id {
         about.push(format!("message {m}"));

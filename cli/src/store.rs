@@ -234,14 +234,16 @@ pub fn migrate(location: &Location) -> Result<(), String> {
 pub fn info(location: &Location, as_json: bool) -> Result<(), String> {
     let store = location.open(OpenMode::ReadOnly)?;
     let accounts = store.info().map_err(|e| location.explain(e))?;
+    let matrix = crate::matrix::info(&store)?;
     store.close().map_err(|e| location.explain(e))?;
     if as_json {
-        let accounts: Vec<_> = accounts.iter().map(account_json).collect();
+        let mut accounts: Vec<_> = accounts.iter().map(account_json).collect();
+        accounts.extend(matrix);
         outln!("{}", json!({"store": location.store, "accounts": accounts}));
         return Ok(());
     }
     outln!("store: {}", location.store.display());
-    if accounts.is_empty() {
+    if accounts.is_empty() && matrix.is_empty() {
         outln!("no accounts");
     }
     for a in &accounts {
@@ -268,6 +270,7 @@ pub fn info(location: &Location, as_json: bool) -> Result<(), String> {
             );
         }
     }
+    crate::matrix::info_text(&matrix);
     Ok(())
 }
 

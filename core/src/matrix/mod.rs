@@ -24,6 +24,10 @@ mod decrypt;
 mod display;
 mod error;
 pub mod export;
+pub mod fetch;
+pub mod fetch_flow;
+#[cfg(feature = "fetch")]
+pub mod fetch_net;
 mod outcome;
 mod push;
 mod secret;
