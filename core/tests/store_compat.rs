@@ -45,6 +45,18 @@ fn an_earlier_builds_store_reads_decrypts_and_takes_writes() {
     let dir = TempDir::new("compat");
     let path = copy(&dir);
 
+    // The fixture is schema 3. The extension's read-only open cannot
+    // migrate it and says so; the app's first read-write open does.
+    let err = Store::open(&path, &key(), OpenMode::ReadOnly).unwrap_err();
+    assert!(
+        matches!(err, StoreError::NotMigrated { found: 3, .. }),
+        "{err:?}"
+    );
+    Store::open(&path, &key(), OpenMode::ReadWrite)
+        .unwrap()
+        .close()
+        .unwrap();
+
     let decrypted = assert_pushes_decrypt(&path, &v);
     assert!(decrypted > 10, "only {decrypted} vector pushes to decrypt");
     let store = Store::open(&path, &key(), OpenMode::ReadOnly).unwrap();
@@ -106,7 +118,8 @@ fn an_earlier_builds_store_damaged_is_corrupt() {
     let last = bytes.len() - 4096 + 100;
     bytes[last] ^= 0x01;
     std::fs::write(dir.db(), &bytes).unwrap();
-    let err = match Store::open(dir.db(), &key(), OpenMode::ReadOnly) {
+    // Read-write: a read-only open would stop at the schema version first.
+    let err = match Store::open(dir.db(), &key(), OpenMode::ReadWrite) {
         Err(e) => e,
         Ok(store) => store.check_integrity().unwrap_err(),
     };
