@@ -68,8 +68,8 @@ check() {
 }
 set +e
 check matrix-vectors "Matrix vectors, re-verified with libolm" tests/vectors/matrix/check.sh
-check matrix-only "Matrix-only core (no default features)" \
-  cargo test -p pushseal --no-default-features --features matrix --test matrix_vectors --test matrix_push
+check features "each protocol alone, both offline, a Matrix-only FFI; no protocol in neutral modules" \
+  scripts/check-features.sh
 check samples "samples on the real library (android-sample, ios-sample, packaging)" \
   scripts/check-samples.sh
 check android "Android-only Rust code type-checks (cargo check --target aarch64-linux-android)" \
