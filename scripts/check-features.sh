@@ -22,5 +22,7 @@ done
 step cargo build -p pushseal-ffi --no-default-features --features matrix
 step cargo test -p pushseal-ffi --no-default-features --features matrix --lib
 step cargo clippy -p pushseal-ffi --no-default-features --features matrix --lib --tests -- -D warnings
+# The Matrix-only phone library with fetch on receipt (scripts/size.sh builds it).
+step cargo clippy -p pushseal-ffi --no-default-features --features matrix,fetch --lib --tests -- -D warnings
 step cargo test -p pushseal --test architecture
 echo "feature combinations: ok"

@@ -9,14 +9,15 @@ use pushseal::matrix::backup::{
     unlock as unlock_backup, AccountData, BackupKey, BackupVersion, RoomKeys, Unlock,
 };
 use pushseal::matrix::fetch::{backup_keys_path, backup_version_path, whoami_path};
-use pushseal::matrix::fetch_flow::Backup;
-use pushseal::matrix::fetch_net::{fetch_and_decrypt, NetHomeserver};
+use pushseal::matrix::fetch_net::NetHomeserver;
 use pushseal::matrix::sessions::{import_sessions, Import, RoomSession};
-use pushseal::matrix::{choose_account, decrypt_push, export, parse_push, AccountRef, MemoryStore};
-use pushseal::net::{Deadline, FetchOutcome, Http};
+use pushseal::matrix::{
+    decrypt_push, decrypt_with_store, export, fetch_with_store, parse_push, MemoryStore,
+};
+use pushseal::net::{FetchOutcome, Http};
+use pushseal::normalize_server;
 use pushseal::store::{OpenMode, Store};
-use pushseal::{normalize_server, Context, Failure, FailureReason, Outcome, Protocol};
-use pushseal::{SecretString, FALLBACK_BODY_NEW, FALLBACK_TITLE};
+use pushseal::SecretString;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
@@ -428,25 +429,6 @@ pub fn sync(location: &Location, server: &str, net: &NetArgs) -> Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-fn unknown_account(bytes: &[u8], detail: &str) -> Outcome {
-    let context = parse_push(bytes)
-        .map(|p| Context {
-            room_id: Some(p.room_id.into_owned()),
-            message_id: Some(p.event_id.into_owned()),
-            ..Context::default()
-        })
-        .unwrap_or_default();
-    Outcome::Failed(Failure {
-        protocol: Protocol::Matrix,
-        reason: FailureReason::UnknownServer,
-        detail: detail.to_owned(),
-        context,
-        key_id: None,
-        fallback_title: FALLBACK_TITLE.to_owned(),
-        fallback_body: FALLBACK_BODY_NEW.to_owned(),
-    })
-}
-
 /// `pushseal decrypt PUSH` for a Matrix push, from the store opened
 /// read-only as the extension does: a session fetched from the backup
 /// serves this push only.
@@ -457,69 +439,12 @@ pub fn decrypt_from_store(
     net: &NetArgs,
 ) -> Result<FetchOutcome, String> {
     let store = location.open(OpenMode::ReadOnly)?;
-    let explain = |e| location.explain(e);
-    let accounts = store.matrix_accounts().map_err(explain)?;
-    let secrets: Vec<Option<SecretString>> = accounts
-        .iter()
-        .map(|a| store.matrix_client_secret(&a.server).ok().flatten())
-        .collect();
-    let refs: Vec<AccountRef<'_>> = accounts
-        .iter()
-        .zip(&secrets)
-        .map(|(a, s)| AccountRef {
-            user_id: &a.user_id,
-            client_secret: s.as_ref().map(SecretString::expose),
-        })
-        .collect();
-    let chosen = parse_push(bytes)
-        .ok()
-        .and_then(|p| choose_account(&p, &refs));
-    let Some(account) = chosen.map(|i| &accounts[i]) else {
-        let outcome = unknown_account(bytes, "no Matrix account in the store for this push");
-        return Ok(FetchOutcome {
-            outcome,
-            fetched: false,
-            room_key_fetched: false,
-        });
+    let result = if offline {
+        FetchOutcome::offline(decrypt_with_store(bytes, &store))
+    } else {
+        fetch_with_store(bytes, &store, &http(net)?, net.deadline())
     };
-    let server = account.server.clone();
-    let mut sessions = store.matrix_sessions(&server).map_err(explain)?;
-    let token = store.auth(&server).ok().flatten().map(|(_, t)| t);
-    let result = match token {
-        Some(token) if !offline => {
-            let backup = store
-                .matrix_backup(&server)
-                .ok()
-                .flatten()
-                .map(|(key, version)| Backup {
-                    key: BackupKey::new(key),
-                    version,
-                });
-            let deadline: Deadline = net.deadline();
-            let http = http(net)?;
-            let f = fetch_and_decrypt(
-                &http,
-                &server,
-                token,
-                bytes,
-                &mut sessions,
-                backup,
-                deadline,
-            );
-            FetchOutcome {
-                outcome: f.outcome,
-                fetched: f.fetched,
-                room_key_fetched: f.room_key_fetched,
-            }
-        }
-        _ => FetchOutcome {
-            outcome: decrypt_push(bytes, &mut sessions),
-            fetched: false,
-            room_key_fetched: false,
-        },
-    };
-    drop(sessions);
-    store.close().map_err(explain)?;
+    store.close().map_err(|e| location.explain(e))?;
     Ok(result)
 }
 

@@ -394,3 +394,68 @@ fn debug_output_shows_no_key() {
         "{shown}"
     );
 }
+
+/// `matrix::fetch_with_store`, what the CLI and the FFI call: the account,
+/// token and backup key come from the store; a writable store keeps the
+/// fetched session, a read-only one does not (real SQLCipher files).
+#[test]
+fn fetch_with_store_reads_its_credentials_from_the_store_and_keeps_only_when_writable() {
+    use pushseal::matrix::fetch_with_store;
+    use pushseal::store::{OpenMode, Store, StoreKey};
+    let v = matrix_vectors();
+    let server = FakeHomeserver::http(&[]);
+    let dir = std::env::temp_dir().join(format!("pushseal-mx-fws-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("store.db");
+    let key = StoreKey::generate();
+    let list = serde_json::to_vec(&v["store_sessions"]).unwrap();
+    let b = backup(&v);
+    {
+        let app = Store::open(&path, &key, OpenMode::ReadWrite).unwrap();
+        app.set_matrix_account(&server.url, "@bob:example.org", "PUSHSEALBOB")
+            .unwrap();
+        app.import_matrix_sessions(&server.url, import_sessions(&list).unwrap().sessions)
+            .unwrap();
+        app.close().unwrap();
+    }
+    let archived = push(&v, "fcm-v1-no-room-key");
+    let run = |mode| {
+        let store = Store::open(&path, &key, mode).unwrap();
+        let got = fetch_with_store(&archived, &store, &http(), Deadline::after(BUDGET));
+        store.close().unwrap();
+        got
+    };
+    // No token stored: offline only, no request.
+    let got = run(OpenMode::ReadOnly);
+    assert_eq!(got.outcome.reason(), Some(Reason::NoRoomKey));
+    assert_eq!(server.requests("backup_session"), 0);
+    {
+        let app = Store::open(&path, &key, OpenMode::ReadWrite).unwrap();
+        app.set_auth_token(&server.url, SecretString::from(ACCESS_TOKEN.to_owned()))
+            .unwrap();
+        app.set_matrix_backup(&server.url, b.key.secret(), &b.version)
+            .unwrap();
+        app.close().unwrap();
+    }
+    // Read-only (the extension): decrypted with the fetched session, kept nowhere.
+    let got = run(OpenMode::ReadOnly);
+    assert_eq!(
+        got.outcome.status(),
+        "decrypted",
+        "{:?}",
+        got.outcome.reason()
+    );
+    assert!(got.room_key_fetched);
+    let got = run(OpenMode::ReadOnly);
+    assert!(got.room_key_fetched);
+    assert_eq!(server.requests("backup_session"), 2);
+    // Read-write (the app): fetched once and kept; then offline.
+    let got = run(OpenMode::ReadWrite);
+    assert!(got.room_key_fetched);
+    let got = run(OpenMode::ReadOnly);
+    assert_eq!(got.outcome.status(), "decrypted");
+    assert!(!got.room_key_fetched);
+    assert_eq!(server.requests("backup_session"), 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}

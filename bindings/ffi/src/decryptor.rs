@@ -39,6 +39,8 @@ pub struct Decryptor {
     store: Arc<Store>,
     #[cfg(all(feature = "rocketchat", feature = "fetch"))]
     client: Client,
+    #[cfg(all(feature = "matrix", feature = "fetch"))]
+    http: pushseal::net::Http,
 }
 
 #[uniffi::export]
@@ -57,17 +59,22 @@ impl Decryptor {
     ) -> Result<Arc<Self>, PushsealError> {
         guard("create decryptor", || {
             let store = Arc::clone(&store.inner);
+            #[cfg(all(feature = "matrix", feature = "fetch"))]
+            let http = pushseal::net::Http::new(config.clone().core())
+                .map_err(|e| PushsealError::InvalidInput(e.to_string()))?;
             // Only the settings can be wrong here (the core files a bad CA
             // under TLS); nothing has touched the network yet.
             #[cfg(all(feature = "rocketchat", feature = "fetch"))]
             let client = Client::new(config.core(), store.clone())
                 .map_err(|e| PushsealError::InvalidInput(e.to_string()))?;
-            #[cfg(not(all(feature = "rocketchat", feature = "fetch")))]
+            #[cfg(not(feature = "fetch"))]
             let _ = config;
             Ok(Arc::new(Self {
                 store,
                 #[cfg(all(feature = "rocketchat", feature = "fetch"))]
                 client,
+                #[cfg(all(feature = "matrix", feature = "fetch"))]
+                http,
             }))
         })
     }
@@ -75,9 +82,27 @@ impl Decryptor {
     /// Decrypts `payload` (the push as JSON: APNs userInfo, FCM data map,
     /// FCM v1 message or bare ejson; or a Matrix push), fetching if needed,
     /// and returns within `timeout_ms` plus scheduling slack. Never
-    /// `NeedsFetch` for Rocket.Chat. Matrix pushes are decrypted from the
-    /// store (no Matrix fetch yet).
+    /// `NeedsFetch` for Rocket.Chat. A Matrix push fetches its event and a
+    /// missing session (key backup) with the account's stored token.
     pub async fn decrypt(&self, payload: String, timeout_ms: u64) -> DecryptResult {
+        #[cfg(all(feature = "matrix", feature = "fetch"))]
+        if self.fetches_matrix(&payload) {
+            let (deadline, started) = (deadline(timeout_ms), Instant::now());
+            let (store, http) = (Arc::clone(&self.store), self.http.clone());
+            // The Matrix fetch blocks; it gets a thread of its own.
+            let work = async move {
+                DecryptResult::from(pushseal::matrix::fetch_with_store(
+                    payload.as_bytes(),
+                    &store,
+                    &http,
+                    deadline,
+                ))
+            };
+            let result = crate::bridge::on_own_thread(work)
+                .await
+                .unwrap_or_else(|e| DecryptResult::internal(&e.to_string()));
+            return logged(result, started);
+        }
         #[cfg(all(feature = "rocketchat", feature = "fetch"))]
         if self.fetches(&payload) {
             let (deadline, started) = (deadline(timeout_ms), Instant::now());
@@ -96,6 +121,20 @@ impl Decryptor {
 
     /// `decrypt` on the calling thread.
     pub fn decrypt_blocking(&self, payload: String, timeout_ms: u64) -> DecryptResult {
+        #[cfg(all(feature = "matrix", feature = "fetch"))]
+        if self.fetches_matrix(&payload) {
+            let (deadline, started) = (deadline(timeout_ms), Instant::now());
+            let result = guarded(|| {
+                pushseal::matrix::fetch_with_store(
+                    payload.as_bytes(),
+                    &self.store,
+                    &self.http,
+                    deadline,
+                )
+                .into()
+            });
+            return logged(result, started);
+        }
         #[cfg(all(feature = "rocketchat", feature = "fetch"))]
         if self.fetches(&payload) {
             let (deadline, started) = (deadline(timeout_ms), Instant::now());
@@ -224,6 +263,13 @@ impl Decryptor {
     #[cfg(all(feature = "rocketchat", feature = "fetch"))]
     fn fetches(&self, payload: &str) -> bool {
         pushseal::detect_protocol(payload.as_bytes()) != pushseal::Protocol::Matrix
+    }
+
+    /// Whether `payload` is a Matrix push, fetched through the store's
+    /// Matrix account.
+    #[cfg(all(feature = "matrix", feature = "fetch"))]
+    fn fetches_matrix(&self, payload: &str) -> bool {
+        pushseal::detect_protocol(payload.as_bytes()) == pushseal::Protocol::Matrix
     }
 
     /// Refuses a write on a read-only store before any network or RSA work.

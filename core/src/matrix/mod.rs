@@ -28,6 +28,8 @@ pub mod fetch;
 pub mod fetch_flow;
 #[cfg(feature = "fetch")]
 pub mod fetch_net;
+#[cfg(feature = "fetch")]
+mod fetch_store;
 mod outcome;
 mod push;
 mod secret;
@@ -38,6 +40,8 @@ pub(crate) mod tables;
 pub use account::{choose_account, client_identifier, AccountRef};
 pub use decrypt::{decrypt_fetched, decrypt_parsed, decrypt_push};
 pub use error::Error;
+#[cfg(feature = "fetch")]
+pub use fetch_store::fetch_with_store;
 pub use push::{parse_push, EncryptedContent, Push};
 pub use secret::SecretKey32;
 pub use sessions::{replace_decision, Replace, RoomSession};

@@ -475,38 +475,31 @@ impl SessionStore for StoredSessions<'_> {
     }
 }
 
-/// Decrypts a Matrix push offline with the store's sessions: the account
-/// is chosen by [`super::choose_account`] among the stored Matrix accounts
-/// (none fits: `unknown_server`); a read-write store records the seen
-/// index, a read-only one only checks it.
-pub fn decrypt_with_store(bytes: &[u8], store: &Store) -> crate::Outcome {
+/// The stored Matrix account a push is for: the only one, else the one
+/// whose client identifier or client secret the push names
+/// ([`super::choose_account`]). `Err` is the failure to show instead.
+pub(crate) fn account_for(
+    push: &super::Push<'_>,
+    store: &Store,
+) -> Result<MatrixAccountInfo, Box<crate::Outcome>> {
     use super::outcome::{context, failed};
     use crate::{FailureReason, FALLBACK_TITLE};
-    let push = match super::parse_push(bytes) {
-        Ok(push) => push,
-        // The same typed failure as without a store.
-        Err(_) => return super::decrypt_push(bytes, &mut super::MemoryStore::new()),
-    };
     let store_failure = |e: StoreError| {
-        failed(
-            context(&push),
-            super::display::title(&push, None),
+        Box::new(failed(
+            context(push),
+            super::display::title(push, None),
             FailureReason::StoreError,
             e.to_string(),
             None,
-        )
+        ))
     };
-    let accounts = match store.matrix_accounts() {
-        Ok(accounts) => accounts,
-        Err(e) => return store_failure(e),
-    };
+    let mut accounts = store.matrix_accounts().map_err(store_failure)?;
     let mut secrets = Vec::with_capacity(accounts.len());
     for account in &accounts {
         let secret = match account.has_client_secret {
-            true => match store.matrix_client_secret(&account.server) {
-                Ok(s) => s,
-                Err(e) => return store_failure(e),
-            },
+            true => store
+                .matrix_client_secret(&account.server)
+                .map_err(store_failure)?,
             false => None,
         };
         secrets.push(secret);
@@ -519,18 +512,40 @@ pub fn decrypt_with_store(bytes: &[u8], store: &Store) -> crate::Outcome {
             client_secret: s.as_ref().map(SecretString::expose),
         })
         .collect();
-    let Some(chosen) = super::choose_account(&push, &refs) else {
-        return failed(
-            context(&push),
+    match super::choose_account(push, &refs) {
+        Some(chosen) => Ok(accounts.swap_remove(chosen)),
+        None => Err(Box::new(failed(
+            context(push),
             FALLBACK_TITLE.to_owned(),
             FailureReason::UnknownServer,
             "no stored Matrix account matches this push",
             None,
-        );
+        ))),
+    }
+}
+
+/// Decrypts a Matrix push offline with the store's sessions, for the
+/// account [`account_for`] picks (none fits: `unknown_server`); a
+/// read-write store records the seen index, a read-only one only checks it.
+pub fn decrypt_with_store(bytes: &[u8], store: &Store) -> crate::Outcome {
+    let push = match super::parse_push(bytes) {
+        Ok(push) => push,
+        // The same typed failure as without a store.
+        Err(_) => return super::decrypt_push(bytes, &mut super::MemoryStore::new()),
     };
-    match store.matrix_sessions(&accounts[chosen].server) {
+    let account = match account_for(&push, store) {
+        Ok(account) => account,
+        Err(outcome) => return *outcome,
+    };
+    match store.matrix_sessions(&account.server) {
         Ok(mut sessions) => super::decrypt_parsed(&push, &mut sessions),
-        Err(e) => store_failure(e),
+        Err(e) => super::outcome::failed(
+            super::outcome::context(&push),
+            super::display::title(&push, None),
+            crate::FailureReason::StoreError,
+            e.to_string(),
+            None,
+        ),
     }
 }
 

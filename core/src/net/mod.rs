@@ -25,6 +25,8 @@ pub use deadline::Deadline;
 pub use http::{transient, Auth, Http, Response, Session, Verdict};
 pub use pin::spki_pin;
 pub use runtime::{block_on, off_poll, run, within};
+// For the protocols' error texts; not every build has a protocol that uses it.
+#[allow(unused_imports)]
 pub(crate) use status::sanitize;
 #[cfg(test)]
 pub(crate) use status::MAX_SERVER_TEXT;
