@@ -38,9 +38,9 @@ pub use config::NetworkConfig;
 pub use contract::{contract_version, library_version, CONTRACT_VERSION};
 pub use decryptor::Decryptor;
 pub use error::PushsealError;
+pub use logging::{set_logger, LogLevel, LoggerError, PushsealLogger};
 #[cfg(feature = "matrix")]
 pub use matrix::{BackupUnlocked, MatrixImportSummary};
-pub use logging::{set_logger, LogLevel, LoggerError, PushsealLogger};
 pub use reason::{FailureReason, FetchReason};
 pub use result::{DecryptResult, NotificationFields, RoomKind, SecretText};
 pub use store::{

@@ -197,3 +197,71 @@ fn json_error(what: &str, e: &serde_json::Error) -> PushsealError {
         e.column()
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use pushseal::matrix::Error as M;
+
+    use super::*;
+    use crate::store::{generate_store_key, StoreMode};
+
+    const HS: &str = "https://matrix.example.org";
+
+    #[test]
+    fn matrix_key_errors_are_typed() {
+        for wrong in [M::BadPassphrase, M::PublicKeyMismatch] {
+            assert!(matches!(
+                PushsealError::from(wrong),
+                PushsealError::WrongPassword
+            ));
+        }
+        for bad in [
+            M::BadArmour("too short"),
+            M::BadRecoveryKey("not base58"),
+            M::UnsupportedAlgorithm("x".into()),
+        ] {
+            assert!(matches!(
+                PushsealError::from(bad),
+                PushsealError::InvalidInput(_)
+            ));
+        }
+    }
+
+    #[test]
+    fn the_account_keeps_its_token_and_bad_json_names_no_content() {
+        let dir = std::env::temp_dir().join(format!("pushseal-ffi-mxacc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("store.db").to_string_lossy().into_owned();
+        let store = PushStore::open(path, generate_store_key(), StoreMode::ReadWrite).unwrap();
+        store
+            .set_matrix_account(
+                HS.into(),
+                "@bob:example.org".into(),
+                "DEV".into(),
+                Some("syt_secret_token".into()),
+            )
+            .unwrap();
+        let listed = store.accounts().unwrap();
+        assert!(listed[0].has_auth_token && !listed[0].has_private_key);
+
+        let err = store
+            .unlock_matrix_backup(
+                HS.into(),
+                "{\"algorithm\": \"hidden-value\"".into(),
+                "EsTr".into(),
+                None,
+            )
+            .unwrap_err();
+        assert!(matches!(err, PushsealError::InvalidInput(ref m) if !m.contains("hidden-value")));
+        let err = store
+            .import_matrix_sessions(HS.into(), "[{\"session_key\": 7}]".into())
+            .unwrap_err();
+        assert!(matches!(err, PushsealError::InvalidInput(_)), "{err:?}");
+        // Sessions for an account the store does not have.
+        let err = store
+            .import_matrix_sessions("https://other.example".into(), "[]".into())
+            .unwrap_err();
+        assert!(matches!(err, PushsealError::UnknownAccount(_)), "{err:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
