@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir
 import org.pushseal.support.Vectors
 import org.pushseal.support.str
 import java.io.File
+import java.util.Collections
 import kotlin.time.Duration.Companion.seconds
 
 /** tests/vectors/matrix/ (see its README). */
@@ -158,5 +159,36 @@ class MatrixTest {
             val data = b["account_data"]!!.toString()
             assertEquals(unlocked, store.unlockMatrixBackup(hs, version, b.str("secret_storage_recovery_key")!!, data))
         }
+    }
+
+    @Test
+    fun `log records name the Matrix imports, never the passphrase, keys, token or text`() {
+        val records = Collections.synchronizedList(mutableListOf<String>())
+        Pushseal.setLogger(LogLevel.DEBUG) { _, message -> records += message }
+        val b = MatrixVectors.backup
+        val token = "syt_matrix_access_token_secret"
+        var body = ""
+        try {
+            matrixStore().use { store ->
+                store.setMatrixAccount(hs, MatrixVectors.account.str("user_id")!!, "DEV", token)
+                assertThrows(PushsealException.WrongPassword::class.java) {
+                    store.importMatrixExport(hs, MatrixVectors.export, "wrong " + MatrixVectors.passphrase)
+                }
+                store.importMatrixExport(hs, MatrixVectors.export, MatrixVectors.passphrase)
+                store.unlockMatrixBackup(hs, b["version"]!!.toString(), b.str("recovery_key")!!, null)
+                Pushseal.decryptor(store).use { body = it.decryptOffline(payload("fcm-data-text")).exposeBody() }
+                assertTrue(store.accounts().single().hasAuthToken)
+            }
+        } finally {
+            Pushseal.setLogger(log = null)
+        }
+        assertEquals("Hi Bob, the build is green ✅", body)
+        val text = records.joinToString("\n")
+        for (expected in listOf("Matrix sessions imported", "Matrix key backup version 7 unlocked")) {
+            assertTrue(expected in text, "no \"$expected\" in:\n$text")
+        }
+        val recovery = b.str("recovery_key")!!
+        val secrets = listOf(MatrixVectors.passphrase, recovery, recovery.replace(" ", ""), b.str("backup_key_base64")!!, token, body)
+        for (secret in secrets) assertFalse(secret in text, "a secret in the log:\n$text")
     }
 }
