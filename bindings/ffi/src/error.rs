@@ -37,7 +37,8 @@ pub enum PushsealError {
     /// server URL, key material that does not parse.
     #[error("invalid input: {0}")]
     InvalidInput(String),
-    /// The E2E password does not unlock the private key.
+    /// The E2E password does not unlock the private key; for Matrix, the
+    /// export passphrase or the backup's recovery key is wrong.
     #[error("wrong E2E password")]
     WrongPassword,
     /// The account has no private key, or no password was given to unlock it.
@@ -120,6 +121,19 @@ impl From<Error> for PushsealError {
             | Error::BadRoomKey(_) => Self::InvalidInput(text),
             // A panic, or a kind this binding does not know yet.
             _ => Self::Internal(text),
+        }
+    }
+}
+
+/// Matrix key formats: a wrong secret is `WrongPassword`, anything else
+/// the host handed over is `InvalidInput`.
+#[cfg(feature = "matrix")]
+impl From<pushseal::matrix::Error> for PushsealError {
+    fn from(e: pushseal::matrix::Error) -> Self {
+        use pushseal::matrix::Error as M;
+        match e {
+            M::BadPassphrase | M::PublicKeyMismatch => Self::WrongPassword,
+            _ => Self::InvalidInput(e.to_string()),
         }
     }
 }

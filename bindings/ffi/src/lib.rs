@@ -28,6 +28,8 @@ mod decryptor;
 mod error;
 mod guard;
 mod logging;
+#[cfg(feature = "matrix")]
+mod matrix;
 mod reason;
 mod result;
 mod store;
@@ -37,6 +39,8 @@ pub use contract::{contract_version, library_version, CONTRACT_VERSION};
 pub use decryptor::Decryptor;
 pub use error::PushsealError;
 pub use logging::{set_logger, LogLevel, LoggerError, PushsealLogger};
+#[cfg(feature = "matrix")]
+pub use matrix::{BackupUnlocked, MatrixImportSummary};
 pub use reason::{FailureReason, FetchReason};
 pub use result::{DecryptResult, NotificationFields, RoomKind, SecretText};
 pub use store::{
