@@ -2,6 +2,8 @@
 //! takes writes: core/tests/data/store-openssl.db was made by the
 //! OpenSSL-backed SQLCipher build (see core/tests/data/README.md), and
 //! every build since must read its pages byte for byte the same way.
+// The fixture holds a Rocket.Chat account and keys.
+#![cfg(feature = "rocketchat")]
 
 mod store_support;
 
