@@ -2,13 +2,13 @@
 //! child process, for the core's and the CLI's Matrix fetch tests.
 #![allow(dead_code)] // each test file uses a different part
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+#[path = "../fake_process/mod.rs"]
+mod fake_process;
 
+use std::path::PathBuf;
+use std::process::Command;
+
+use fake_process::FakeProcess;
 use serde_json::Value;
 
 pub const ACCESS_TOKEN: &str = "fake-access-token";
@@ -25,8 +25,7 @@ pub fn matrix_vectors() -> Value {
 /// A running fake homeserver; killed when dropped (it also exits when its
 /// stdin closes, so a crashed test leaves nothing behind).
 pub struct FakeHomeserver {
-    child: Child,
-    _stdin: ChildStdin,
+    process: FakeProcess,
     pub port: u16,
     /// `http://127.0.0.1:<port>` or `https://…`.
     pub url: String,
@@ -62,31 +61,11 @@ impl FakeHomeserver {
                 .arg(tls_dir.join("server.pem"))
                 .arg(tls_dir.join("server.key"));
         }
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3 must be installed to run the fake homeserver");
-        let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("fake homeserver did not start");
-        let port: u16 = line
-            .strip_prefix("READY ")
-            .and_then(|p| p.trim().parse().ok())
-            .unwrap_or_else(|| panic!("fake homeserver said {line:?}"));
+        let process = FakeProcess::start(cmd, "fake homeserver");
+        let port = process.port;
         let scheme = if tls { "https" } else { "http" };
         Self {
-            child,
-            _stdin: stdin,
+            process,
             port,
             url: format!("{scheme}://127.0.0.1:{port}"),
         }
@@ -117,26 +96,6 @@ impl FakeHomeserver {
     }
 
     fn raw(&self, method: &str, body: &str) -> Value {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        write!(
-            s,
-            "{method} /_control HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut answer = String::new();
-        s.read_to_string(&mut answer).unwrap();
-        let json = answer
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b)
-            .unwrap_or_default();
-        serde_json::from_str(json).unwrap_or_else(|e| panic!("control answered {answer:?}: {e}"))
-    }
-}
-
-impl Drop for FakeHomeserver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.control(method, body)
     }
 }

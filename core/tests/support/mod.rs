@@ -10,12 +10,15 @@ pub use fixtures::*;
 
 pub mod hostile;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+#[path = "../fake_process/mod.rs"]
+mod fake_process;
+
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{mpsc, Arc, Mutex};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use fake_process::FakeProcess;
 
 use pushseal::net::ClientConfig;
 use pushseal::rocketchat::Keyring;
@@ -32,8 +35,7 @@ pub fn tls_file(name: &str) -> PathBuf {
 /// A running fake server; killed when dropped (and it exits by itself when
 /// its stdin closes, so a crashed test leaves nothing behind).
 pub struct FakeServer {
-    child: Child,
-    _stdin: ChildStdin,
+    process: FakeProcess,
     pub port: u16,
     /// `http://127.0.0.1:<port>` or `https://…`.
     pub url: String,
@@ -91,31 +93,11 @@ impl FakeServer {
         if let Some(chain) = &chain {
             cmd.arg("--tls").arg(chain).arg(tls_file("server.key"));
         }
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3 must be installed to run the fake server");
-        let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("fake server did not start");
-        let port: u16 = line
-            .strip_prefix("READY ")
-            .and_then(|p| p.trim().parse().ok())
-            .unwrap_or_else(|| panic!("fake server said {line:?}"));
+        let process = FakeProcess::start(cmd, "fake server");
+        let port = process.port;
         let scheme = if tls { "https" } else { "http" };
         Self {
-            child,
-            _stdin: stdin,
+            process,
             port,
             url: format!("{scheme}://127.0.0.1:{port}"),
         }
@@ -134,27 +116,7 @@ impl FakeServer {
     }
 
     fn raw(&self, method: &str, body: &str) -> Value {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        write!(
-            s,
-            "{method} /_control HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut answer = String::new();
-        s.read_to_string(&mut answer).unwrap();
-        let json = answer
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b)
-            .unwrap_or_default();
-        serde_json::from_str(json).unwrap_or_else(|e| panic!("control answered {answer:?}: {e}"))
-    }
-}
-
-impl Drop for FakeServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.control(method, body)
     }
 }
 
