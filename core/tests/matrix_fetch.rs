@@ -324,23 +324,10 @@ fn https_with_the_test_ca() {
 /// the app's writable store keeps it (real SQLCipher files).
 #[test]
 fn a_writable_store_keeps_the_fetched_session_and_a_read_only_one_does_not() {
-    use pushseal::store::{OpenMode, Store, StoreKey};
+    use pushseal::store::{OpenMode, Store};
     let v = matrix_vectors();
     let server = FakeHomeserver::http(&[]);
-    let dir = std::env::temp_dir().join(format!("pushseal-mx-keep-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("store.db");
-    let key = StoreKey::generate();
-    let list = serde_json::to_vec(&v["store_sessions"]).unwrap();
-    {
-        let app = Store::open(&path, &key, OpenMode::ReadWrite).unwrap();
-        app.set_matrix_account(&server.url, "@bob:example.org", "PUSHSEALBOB")
-            .unwrap();
-        app.import_matrix_sessions(&server.url, import_sessions(&list).unwrap().sessions)
-            .unwrap();
-        app.close().unwrap();
-    }
+    let (dir, path, key) = store_with_sessions(&v, &server, "keep");
     let archived = push(&v, "fcm-v1-no-room-key");
     let fetch = |mode| {
         let store = Store::open(&path, &key, mode).unwrap();
@@ -401,24 +388,11 @@ fn debug_output_shows_no_key() {
 #[test]
 fn fetch_with_store_reads_its_credentials_from_the_store_and_keeps_only_when_writable() {
     use pushseal::matrix::fetch_with_store;
-    use pushseal::store::{OpenMode, Store, StoreKey};
+    use pushseal::store::{OpenMode, Store};
     let v = matrix_vectors();
     let server = FakeHomeserver::http(&[]);
-    let dir = std::env::temp_dir().join(format!("pushseal-mx-fws-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("store.db");
-    let key = StoreKey::generate();
-    let list = serde_json::to_vec(&v["store_sessions"]).unwrap();
+    let (dir, path, key) = store_with_sessions(&v, &server, "fws");
     let b = backup(&v);
-    {
-        let app = Store::open(&path, &key, OpenMode::ReadWrite).unwrap();
-        app.set_matrix_account(&server.url, "@bob:example.org", "PUSHSEALBOB")
-            .unwrap();
-        app.import_matrix_sessions(&server.url, import_sessions(&list).unwrap().sessions)
-            .unwrap();
-        app.close().unwrap();
-    }
     let archived = push(&v, "fcm-v1-no-room-key");
     let run = |mode| {
         let store = Store::open(&path, &key, mode).unwrap();
@@ -458,4 +432,32 @@ fn fetch_with_store_reads_its_credentials_from_the_store_and_keeps_only_when_wri
     assert!(!got.room_key_fetched);
     assert_eq!(server.requests("backup_session"), 3);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A real SQLCipher store in a fresh folder, as the app leaves it: Bob's
+/// account on `server` and the vectors' stored sessions. The folder is the
+/// caller's to remove.
+fn store_with_sessions(
+    v: &Value,
+    server: &FakeHomeserver,
+    tag: &str,
+) -> (
+    std::path::PathBuf,
+    std::path::PathBuf,
+    pushseal::store::StoreKey,
+) {
+    use pushseal::store::{OpenMode, Store, StoreKey};
+    let dir = std::env::temp_dir().join(format!("pushseal-mx-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("store.db");
+    let key = StoreKey::generate();
+    let list = serde_json::to_vec(&v["store_sessions"]).unwrap();
+    let app = Store::open(&path, &key, OpenMode::ReadWrite).unwrap();
+    app.set_matrix_account(&server.url, "@bob:example.org", "PUSHSEALBOB")
+        .unwrap();
+    app.import_matrix_sessions(&server.url, import_sessions(&list).unwrap().sessions)
+        .unwrap();
+    app.close().unwrap();
+    (dir, path, key)
 }
