@@ -22,6 +22,7 @@ pub fn fetch_with_store(
     http: &Http,
     deadline: Deadline,
 ) -> FetchOutcome {
+    // Gives the same typed failure as the extension's offline path.
     let offline = || FetchOutcome::offline(decrypt_with_store(bytes, store));
     let Ok(push) = super::parse_push(bytes) else {
         return offline();
@@ -30,8 +31,13 @@ pub fn fetch_with_store(
         Ok(account) => account,
         Err(outcome) => return FetchOutcome::offline(*outcome),
     };
+    let mut sessions = match store.matrix_sessions(&account.server) {
+        Ok(sessions) => sessions,
+        Err(_) => return offline(),
+    };
     let Ok(Some((_, token))) = store.auth(&account.server) else {
-        return offline();
+        // No login: offline, with the push and account already in hand.
+        return FetchOutcome::offline(super::decrypt_parsed(&push, &mut sessions));
     };
     let backup = store
         .matrix_backup(&account.server)
@@ -41,10 +47,6 @@ pub fn fetch_with_store(
             key: BackupKey::new(key),
             version,
         });
-    let mut sessions = match store.matrix_sessions(&account.server) {
-        Ok(sessions) => sessions,
-        Err(_) => return offline(),
-    };
     let fetched = fetch_and_decrypt(
         http,
         &account.server,
