@@ -6,7 +6,12 @@
 # - opt-level "s": small code; the hot paths (AES, SHA-2, RSA) are a small
 #   share of a push's time next to the network.
 # - lto + one codegen unit: drops the parts of the core and its crates that
-#   no exported function reaches.
+#   no exported function reaches. Only when the library is built by
+#   `cargo rustc --lib --crate-type cdylib` (or `staticlib`): pushseal-ffi
+#   also declares the `lib` crate type, and cargo silently builds every
+#   crate type WITHOUT LTO when one of them (the rlib) cannot have it
+#   (rust-lang/cargo#9672, #14612); `cargo build` gave a library 0.7 MB
+#   larger (docs/packaging.md).
 # - strip "debuginfo": keeps the symbol tables. The exported uniffi symbols
 #   that JNA and Swift look up live in .dynsym, which no strip removes, and a
 #   static library (iOS) needs its symbols to be linked at all.
