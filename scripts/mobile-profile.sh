@@ -29,3 +29,11 @@ export CARGO_PROFILE_RELEASE_STRIP=debuginfo
 export CARGO_PROFILE_RELEASE_DEBUG=false
 export CARGO_PROFILE_RELEASE_PANIC=unwind
 export TARGET_CFLAGS="${TARGET_CFLAGS:+$TARGET_CFLAGS }-fno-asynchronous-unwind-tables -fno-unwind-tables"
+# - Linked for 16 KiB pages (ELF segments aligned to 16 KiB, not GNU ld's
+#   64 KiB on aarch64): Android runs 4 KiB and 16 KiB page kernels only,
+#   Google Play requires 16 KiB support from apps targeting Android 15, and
+#   the NDK's own default is 16 KiB from r28 on. Less padding in the file
+#   (48 KiB here, docs/packaging.md). For the Android and Linux shared
+#   library only; pass after `--` to the `cargo rustc` that links it.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+MOBILE_SO_LINK_ARGS=(-C link-arg=-Wl,-z,max-page-size=16384)

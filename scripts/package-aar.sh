@@ -77,7 +77,7 @@ for abi in "${abis[@]}"; do ndk_args+=(-t "$abi"); done
 # cargo rustc, not build: LTO happens only without the rlib
 # (scripts/mobile-profile.sh); cargo ndk runs it once per ABI.
 cargo ndk "${ndk_args[@]}" --platform "$min_sdk" -o "$module/src/main/jniLibs" \
-  rustc -p pushseal-ffi --lib --release --crate-type cdylib
+  rustc -p pushseal-ffi --lib --release --crate-type cdylib -- "${MOBILE_SO_LINK_ARGS[@]}"
 
 for abi in "${abis[@]}"; do
   [[ -f "$module/src/main/jniLibs/$abi/libpushseal_ffi.so" ]] || die "no library for $abi"

@@ -98,10 +98,11 @@ for i in "${!CONFIGS[@]}"; do
   fi
   # `cargo rustc --crate-type cdylib`, not `cargo build`: with the rlib in
   # the same build cargo leaves LTO out (scripts/mobile-profile.sh).
-  log "building \"$name\": cargo rustc --release --target $target -p pushseal-ffi --lib --crate-type cdylib $args"
+  log "building \"$name\": cargo rustc --release --target $target -p pushseal-ffi --lib --crate-type cdylib $args -- ${MOBILE_SO_LINK_ARGS[*]}"
   started=$(date +%s)
   # shellcheck disable=SC2086
-  cargo rustc --quiet --release --target "$target" -p pushseal-ffi --lib --crate-type cdylib $args
+  cargo rustc --quiet --release --target "$target" -p pushseal-ffi --lib --crate-type cdylib $args \
+    -- "${MOBILE_SO_LINK_ARGS[@]}"
   stripped="$out/libpushseal_ffi.size-$i.so"
   aarch64-linux-gnu-strip -o "$stripped" "$out/libpushseal_ffi.so"
   bytes=$(stat -c %s "$stripped")
