@@ -9,6 +9,9 @@ mod net;
 mod render;
 mod store;
 
+#[cfg(not(all(feature = "rocketchat", feature = "fetch")))]
+compile_error!("the pushseal CLI needs the `rocketchat` and `fetch` features");
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::Args;
-use pushseal::net::{AccountStore, Client, ClientConfig, Deadline, FetchOutcome};
-use pushseal::rocketchat::{decrypt_push, Keyring};
+use pushseal::net::{ClientConfig, Deadline, FetchOutcome};
+use pushseal::rocketchat::Keyring;
+use pushseal::rocketchat::{AccountStore, Client};
 use pushseal::store::OpenMode;
 use pushseal::{normalize_server, Error, Password, SecretString};
 use zeroize::Zeroizing;
@@ -167,12 +168,12 @@ pub fn decrypt(
     net: &NetArgs,
 ) -> Result<FetchOutcome, String> {
     let store = Arc::new(location.open(OpenMode::ReadOnly)?);
-    if offline {
-        return Ok(FetchOutcome {
-            outcome: decrypt_push(payload, &*store),
-            fetched: false,
-            room_key_fetched: false,
-        });
+    // Matrix pushes are decrypted from the store (no Matrix fetch yet).
+    let matrix = pushseal::detect_protocol(payload) == pushseal::Protocol::Matrix;
+    if offline || matrix {
+        return Ok(FetchOutcome::offline(pushseal::decrypt_from_store(
+            payload, &store,
+        )));
     }
     Ok(net
         .client(store)?

@@ -4,7 +4,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use pushseal::store::{AccountInfo, OpenMode, Store, StoreError, StoreKey};
+use pushseal::rocketchat::store::AccountInfo;
+use pushseal::store::{OpenMode, Store, StoreError, StoreKey};
 use serde_json::json;
 use zeroize::Zeroizing;
 

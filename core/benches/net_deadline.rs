@@ -16,8 +16,9 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pushseal::net::{AccountStore, Client, ClientConfig, Deadline};
+use pushseal::net::{ClientConfig, Deadline};
 use pushseal::rocketchat::rsa_unwraps;
+use pushseal::rocketchat::{AccountStore, Client};
 use pushseal::store::{OpenMode, Store, StoreKey};
 use pushseal::SecretString;
 use support::*;

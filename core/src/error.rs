@@ -67,6 +67,7 @@ impl Error {
         Self::MalformedPayload(msg.into())
     }
 
+    #[cfg_attr(not(feature = "rocketchat"), allow(dead_code))]
     pub(crate) fn ciphertext(msg: impl Into<String>) -> Self {
         Self::BadCiphertext(msg.into())
     }

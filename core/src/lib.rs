@@ -24,8 +24,11 @@ pub mod error;
 pub mod limits;
 #[cfg(feature = "matrix")]
 pub mod matrix;
+#[cfg(feature = "fetch")]
 pub mod net;
 mod outcome;
+mod protocols;
+#[cfg(feature = "rocketchat")]
 pub mod rocketchat;
 mod secret;
 mod server;
@@ -33,5 +36,6 @@ pub mod store;
 
 pub use error::{Error, Result};
 pub use outcome::*;
+pub use protocols::{decrypt_from_store, detect_protocol};
 pub use secret::{Password, SecretBytes, SecretString};
 pub use server::normalize_server;

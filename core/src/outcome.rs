@@ -320,3 +320,26 @@ impl Outcome {
         }
     }
 }
+
+/// An [`Outcome`] after fetch on receipt, with what was fetched for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchOutcome {
+    pub outcome: Outcome,
+    /// The message (Rocket.Chat `push.get`) or event (Matrix) was fetched
+    /// from the server.
+    pub fetched: bool,
+    /// The room key was fetched from the server (Rocket.Chat
+    /// `subscriptions.getOne`, Matrix key backup).
+    pub room_key_fetched: bool,
+}
+
+impl FetchOutcome {
+    /// An outcome reached without the network.
+    pub fn offline(outcome: Outcome) -> Self {
+        Self {
+            outcome,
+            fetched: false,
+            room_key_fetched: false,
+        }
+    }
+}

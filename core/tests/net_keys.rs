@@ -36,7 +36,11 @@ fn device_keys(v: &Value) -> usize {
         .sum()
 }
 
-fn decrypts_offline(client: &pushseal::net::Client, v: &Value, server: &FakeServer) -> usize {
+fn decrypts_offline(
+    client: &pushseal::rocketchat::Client,
+    v: &Value,
+    server: &FakeServer,
+) -> usize {
     let mut n = 0;
     for p in v["pushes"]
         .as_array()

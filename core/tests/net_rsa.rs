@@ -13,8 +13,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use pushseal::net::{AccountStore, Client, Deadline};
+use pushseal::net::Deadline;
 use pushseal::rocketchat::{rsa_unwraps, Subscription};
+use pushseal::rocketchat::{AccountStore, Client};
 use pushseal::store::{OpenMode, Store, StoreKey};
 use pushseal::{Error, Outcome, Password, SecretString};
 use serde_json::Value;

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pushseal::net::{AccountStore, Client, Deadline};
+use pushseal::net::Deadline;
+use pushseal::rocketchat::{AccountStore, Client};
 use pushseal::store::{OpenMode, Store, StoreKey};
 use pushseal::{Outcome, Password, SecretString};
 use support::*;

@@ -6,7 +6,8 @@ mod support;
 
 use std::time::Duration;
 
-use pushseal::net::{spki_pin, Client, ClientConfig, Deadline, FetchOutcome};
+use pushseal::net::{spki_pin, ClientConfig, Deadline, FetchOutcome};
+use pushseal::rocketchat::Client;
 use pushseal::{FailureReason, Outcome};
 use support::*;
 

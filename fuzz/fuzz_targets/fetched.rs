@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pushseal::net::fuzzing::{push_get_outcome, subscription_get_one, subscriptions_get};
+use pushseal::rocketchat::fetch::fuzzing::{push_get_outcome, subscription_get_one, subscriptions_get};
 use pushseal::rocketchat::{decrypt_push, Push, Subscription};
 use pushseal_fuzz::*;
 use serde_json::{json, Value};

@@ -1,7 +1,9 @@
 //! Network settings across the FFI: a record with the core's defaults.
 
+#[cfg(feature = "fetch")]
 use std::time::Duration;
 
+#[cfg(feature = "fetch")]
 use pushseal::net::ClientConfig;
 
 /// Network settings; the defaults suit a notification extension.
@@ -25,6 +27,22 @@ pub struct NetworkConfig {
     pub max_attempts: u32,
 }
 
+#[cfg(not(feature = "fetch"))]
+impl Default for NetworkConfig {
+    /// The core's defaults, for a build without the network.
+    fn default() -> Self {
+        Self {
+            extra_ca_pem: None,
+            pins: Vec::new(),
+            allow_http: false,
+            connect_timeout_ms: 5000,
+            request_timeout_ms: 10000,
+            max_attempts: 4,
+        }
+    }
+}
+
+#[cfg(feature = "fetch")]
 impl Default for NetworkConfig {
     fn default() -> Self {
         let core = ClientConfig::default();
@@ -39,6 +57,7 @@ impl Default for NetworkConfig {
     }
 }
 
+#[cfg(feature = "fetch")]
 impl NetworkConfig {
     pub(crate) fn core(self) -> ClientConfig {
         let mut config = ClientConfig {
@@ -54,11 +73,12 @@ impl NetworkConfig {
     }
 }
 
+#[cfg(feature = "fetch")]
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "fetch"))]
 mod tests {
     use super::*;
 

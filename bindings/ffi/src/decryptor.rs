@@ -5,23 +5,31 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+#[cfg(feature = "fetch")]
+use std::time::Duration;
+use std::time::Instant;
 
-use pushseal::net::{Client, Deadline, FetchOutcome, SyncReport};
-use pushseal::rocketchat::decrypt_push;
+#[cfg(feature = "fetch")]
+use pushseal::net::Deadline;
+#[cfg(all(feature = "rocketchat", feature = "fetch"))]
+use pushseal::rocketchat::{Client, SyncReport};
 use pushseal::store::{OpenMode, Store};
-use pushseal::Password;
+use pushseal::{decrypt_from_store, FetchOutcome, Password};
 
+#[cfg(all(feature = "rocketchat", feature = "fetch"))]
 use crate::bridge::on_own_thread;
 use crate::config::NetworkConfig;
 use crate::error::PushsealError;
 use crate::guard::guard;
 use crate::logging::{log, LogLevel};
 use crate::result::DecryptResult;
-use crate::store::{count, summary, PushStore, SyncSummary};
+#[cfg(all(feature = "rocketchat", feature = "fetch"))]
+use crate::store::{count, summary};
+use crate::store::{PushStore, SyncSummary};
 
 /// Longest budget accepted; longer ones are cut to this. No host has more
 /// time than this for a push, and it keeps `Instant + budget` in range.
+#[cfg(feature = "fetch")]
 const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// Decrypts pushes with the keys of one store, fetching from the server
@@ -29,6 +37,7 @@ const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
 #[derive(uniffi::Object)]
 pub struct Decryptor {
     store: Arc<Store>,
+    #[cfg(all(feature = "rocketchat", feature = "fetch"))]
     client: Client,
 }
 
@@ -50,49 +59,64 @@ impl Decryptor {
             let store = Arc::clone(&store.inner);
             // Only the settings can be wrong here (the core files a bad CA
             // under TLS); nothing has touched the network yet.
+            #[cfg(all(feature = "rocketchat", feature = "fetch"))]
             let client = Client::new(config.core(), store.clone())
                 .map_err(|e| PushsealError::InvalidInput(e.to_string()))?;
-            Ok(Arc::new(Self { store, client }))
+            #[cfg(not(all(feature = "rocketchat", feature = "fetch")))]
+            let _ = config;
+            Ok(Arc::new(Self {
+                store,
+                #[cfg(all(feature = "rocketchat", feature = "fetch"))]
+                client,
+            }))
         })
     }
 
     /// Decrypts `payload` (the push as JSON: APNs userInfo, FCM data map,
-    /// FCM v1 message or bare ejson), fetching if needed, and returns
-    /// within `timeout_ms` plus scheduling slack. Never `NeedsFetch`.
+    /// FCM v1 message or bare ejson; or a Matrix push), fetching if needed,
+    /// and returns within `timeout_ms` plus scheduling slack. Never
+    /// `NeedsFetch` for Rocket.Chat. Matrix pushes are decrypted from the
+    /// store (no Matrix fetch yet).
     pub async fn decrypt(&self, payload: String, timeout_ms: u64) -> DecryptResult {
-        let (deadline, started) = (deadline(timeout_ms), Instant::now());
-        let client = self.client.clone();
-        let work = async move {
-            DecryptResult::from(client.fetch_and_decrypt(payload.as_bytes(), deadline).await)
-        };
-        let result = on_own_thread(work)
-            .await
-            .unwrap_or_else(|e| DecryptResult::internal(&e.to_string()));
-        logged(result, started)
+        #[cfg(all(feature = "rocketchat", feature = "fetch"))]
+        if self.fetches(&payload) {
+            let (deadline, started) = (deadline(timeout_ms), Instant::now());
+            let client = self.client.clone();
+            let work = async move {
+                DecryptResult::from(client.fetch_and_decrypt(payload.as_bytes(), deadline).await)
+            };
+            let result = on_own_thread(work)
+                .await
+                .unwrap_or_else(|e| DecryptResult::internal(&e.to_string()));
+            return logged(result, started);
+        }
+        let _ = timeout_ms;
+        self.decrypt_offline(payload)
     }
 
     /// `decrypt` on the calling thread.
     pub fn decrypt_blocking(&self, payload: String, timeout_ms: u64) -> DecryptResult {
-        let (deadline, started) = (deadline(timeout_ms), Instant::now());
-        let result = guarded(|| {
-            self.client
-                .fetch_and_decrypt_blocking(payload.as_bytes(), deadline)
-                .into()
-        });
-        logged(result, started)
+        #[cfg(all(feature = "rocketchat", feature = "fetch"))]
+        if self.fetches(&payload) {
+            let (deadline, started) = (deadline(timeout_ms), Instant::now());
+            let result = guarded(|| {
+                self.client
+                    .fetch_and_decrypt_blocking(payload.as_bytes(), deadline)
+                    .into()
+            });
+            return logged(result, started);
+        }
+        let _ = timeout_ms;
+        self.decrypt_offline(payload)
     }
 
     /// Decrypts with the stored keys only: no network, no thread. Returns
-    /// `NeedsFetch` for pushes that need the server.
+    /// `NeedsFetch` for pushes that need the server. Rocket.Chat and
+    /// Matrix pushes alike (`pushseal::decrypt_from_store`).
     pub fn decrypt_offline(&self, payload: String) -> DecryptResult {
         let started = Instant::now();
         let result = guarded(|| {
-            FetchOutcome {
-                outcome: decrypt_push(payload.as_bytes(), &*self.store),
-                fetched: false,
-                room_key_fetched: false,
-            }
-            .into()
+            FetchOutcome::offline(decrypt_from_store(payload.as_bytes(), &self.store)).into()
         });
         logged(result, started)
     }
@@ -105,13 +129,23 @@ impl Decryptor {
         password: String,
         timeout_ms: u64,
     ) -> Result<(), PushsealError> {
-        let (password, deadline) = (Password::new(password), deadline(timeout_ms));
+        let password = Password::new(password);
         self.writable()?;
-        let client = self.client.clone();
-        let done =
-            on_own_thread(async move { client.unlock(&server, &password, deadline).await }).await?;
-        log(LogLevel::Info, || format!("unlock{}", outcome(&done)));
-        Ok(done?)
+        #[cfg(all(feature = "rocketchat", feature = "fetch"))]
+        {
+            let deadline = deadline(timeout_ms);
+            let client = self.client.clone();
+            let done =
+                on_own_thread(async move { client.unlock(&server, &password, deadline).await })
+                    .await?;
+            log(LogLevel::Info, || format!("unlock{}", outcome(&done)));
+            Ok(done?)
+        }
+        #[cfg(not(all(feature = "rocketchat", feature = "fetch")))]
+        {
+            let _ = (server, password, timeout_ms);
+            Err(crate::store::without("Rocket.Chat fetch"))
+        }
     }
 
     pub fn unlock_blocking(
@@ -120,12 +154,22 @@ impl Decryptor {
         password: String,
         timeout_ms: u64,
     ) -> Result<(), PushsealError> {
-        let (password, deadline) = (Password::new(password), deadline(timeout_ms));
+        let password = Password::new(password);
         guard("unlock", || {
             self.writable()?;
-            let done = self.client.unlock_blocking(&server, &password, deadline);
-            log(LogLevel::Info, || format!("unlock{}", outcome(&done)));
-            Ok(done?)
+            #[cfg(all(feature = "rocketchat", feature = "fetch"))]
+            {
+                let done = self
+                    .client
+                    .unlock_blocking(&server, &password, deadline(timeout_ms));
+                log(LogLevel::Info, || format!("unlock{}", outcome(&done)));
+                Ok(done?)
+            }
+            #[cfg(not(all(feature = "rocketchat", feature = "fetch")))]
+            {
+                let _ = (&server, &password, timeout_ms);
+                Err(crate::store::without("Rocket.Chat fetch"))
+            }
         })
     }
 
@@ -136,12 +180,20 @@ impl Decryptor {
         server: String,
         timeout_ms: u64,
     ) -> Result<SyncSummary, PushsealError> {
-        let deadline = deadline(timeout_ms);
         self.writable()?;
-        let client = self.client.clone();
-        let done = on_own_thread(async move { client.sync(&server, deadline).await }).await?;
-        log(LogLevel::Info, || format!("key sync{}", outcome(&done)));
-        Ok(sync_summary(&done?))
+        #[cfg(all(feature = "rocketchat", feature = "fetch"))]
+        {
+            let deadline = deadline(timeout_ms);
+            let client = self.client.clone();
+            let done = on_own_thread(async move { client.sync(&server, deadline).await }).await?;
+            log(LogLevel::Info, || format!("key sync{}", outcome(&done)));
+            Ok(sync_summary(&done?))
+        }
+        #[cfg(not(all(feature = "rocketchat", feature = "fetch")))]
+        {
+            let _ = (server, timeout_ms);
+            Err(crate::store::without("Rocket.Chat fetch"))
+        }
     }
 
     pub fn sync_keys_blocking(
@@ -149,17 +201,31 @@ impl Decryptor {
         server: String,
         timeout_ms: u64,
     ) -> Result<SyncSummary, PushsealError> {
-        let deadline = deadline(timeout_ms);
         guard("sync keys", || {
             self.writable()?;
-            let done = self.client.sync_blocking(&server, deadline);
-            log(LogLevel::Info, || format!("key sync{}", outcome(&done)));
-            Ok(sync_summary(&done?))
+            #[cfg(all(feature = "rocketchat", feature = "fetch"))]
+            {
+                let done = self.client.sync_blocking(&server, deadline(timeout_ms));
+                log(LogLevel::Info, || format!("key sync{}", outcome(&done)));
+                Ok(sync_summary(&done?))
+            }
+            #[cfg(not(all(feature = "rocketchat", feature = "fetch")))]
+            {
+                let _ = (&server, timeout_ms);
+                Err(crate::store::without("Rocket.Chat fetch"))
+            }
         })
     }
 }
 
 impl Decryptor {
+    /// Whether `payload` goes through Rocket.Chat's fetch-on-receipt:
+    /// every push but a Matrix one.
+    #[cfg(all(feature = "rocketchat", feature = "fetch"))]
+    fn fetches(&self, payload: &str) -> bool {
+        pushseal::detect_protocol(payload.as_bytes()) != pushseal::Protocol::Matrix
+    }
+
     /// Refuses a write on a read-only store before any network or RSA work.
     fn writable(&self) -> Result<(), PushsealError> {
         match self.store.mode() {
@@ -169,6 +235,7 @@ impl Decryptor {
     }
 }
 
+#[cfg(feature = "fetch")]
 fn deadline(timeout_ms: u64) -> Deadline {
     Deadline::after(Duration::from_millis(timeout_ms).min(MAX_TIMEOUT))
 }
@@ -208,6 +275,7 @@ fn logged(result: DecryptResult, started: Instant) -> DecryptResult {
     result
 }
 
+#[cfg(all(feature = "rocketchat", feature = "fetch"))]
 fn outcome<T>(done: &Result<T, pushseal::Error>) -> String {
     match done {
         Ok(_) => " done".to_owned(),
@@ -215,6 +283,7 @@ fn outcome<T>(done: &Result<T, pushseal::Error>) -> String {
     }
 }
 
+#[cfg(all(feature = "rocketchat", feature = "fetch"))]
 fn sync_summary(report: &SyncReport) -> SyncSummary {
     SyncSummary {
         subscriptions: count(report.subscriptions),
@@ -223,7 +292,7 @@ fn sync_summary(report: &SyncReport) -> SyncSummary {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "fetch"))]
 mod tests {
     use super::*;
 
@@ -232,5 +301,72 @@ mod tests {
         let d = deadline(u64::MAX);
         assert!(d.remaining() <= MAX_TIMEOUT);
         assert!(deadline(0).expired());
+    }
+}
+
+#[cfg(all(test, feature = "matrix"))]
+mod matrix_tests {
+    use pushseal::matrix::sessions::import_sessions;
+    use serde_json::Value;
+
+    use super::*;
+    use crate::store::StoreMode;
+
+    fn vectors() -> Value {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/vectors/matrix/matrix.json"
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    fn payload(v: &Value, id: &str) -> String {
+        let pushes = v["pushes"].as_array().unwrap();
+        let push = pushes.iter().find(|p| p["id"] == id).unwrap();
+        push["payload"].to_string()
+    }
+
+    /// A Matrix push decrypts through the same `Decryptor` calls as a
+    /// Rocket.Chat one, from a store that has the session.
+    #[test]
+    fn a_matrix_push_decrypts_from_the_store() {
+        let dir = std::env::temp_dir().join(format!("pushseal-ffi-mx-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("store.db").to_string_lossy().into_owned();
+        let key = crate::store::generate_store_key();
+        let v = vectors();
+        let app = PushStore::open(path.clone(), key.clone(), StoreMode::ReadWrite).unwrap();
+        app.inner
+            .set_matrix_account(
+                "https://matrix.example.org",
+                "@bob:example.org",
+                "PUSHSEALBOB",
+            )
+            .unwrap();
+        let list = serde_json::to_vec(&v["store_sessions"]).unwrap();
+        let sessions = import_sessions(&list).unwrap().sessions;
+        app.inner
+            .import_matrix_sessions("https://matrix.example.org", sessions)
+            .unwrap();
+        let listed = app.accounts().unwrap();
+        assert_eq!(listed.len(), 1);
+        assert!(listed[0].room_keys > 0);
+
+        let nse = PushStore::open(path, key, StoreMode::ReadOnly).unwrap();
+        let decryptor = Decryptor::new(nse).unwrap();
+        let push = payload(&v, "fcm-data-text");
+        for result in [
+            decryptor.decrypt_offline(push.clone()),
+            decryptor.decrypt_blocking(push, 5000),
+        ] {
+            match result {
+                DecryptResult::Decrypted { title, body, .. } => {
+                    assert_eq!(title, "Project X");
+                    assert_eq!(body.expose(), "Hi Bob, the build is green ✅");
+                }
+                other => panic!("not decrypted: {}", other.status()),
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -19,6 +19,8 @@
 
 #[cfg(not(target_os = "ios"))]
 mod android;
+// Async calls run on a thread of their own; only the network needs one.
+#[cfg(all(feature = "rocketchat", feature = "fetch"))]
 mod bridge;
 mod config;
 mod contract;

@@ -6,8 +6,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use pushseal::net::FetchOutcome;
-use pushseal::{Context, Outcome, SecretString};
+use pushseal::{Context, FetchOutcome, Outcome, SecretString};
 
 use crate::reason::{FailureReason, FetchReason};
 

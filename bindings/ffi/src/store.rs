@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+#[cfg(feature = "rocketchat")]
 use pushseal::rocketchat::{ImportReport, KeysFile};
 use pushseal::store::{OpenMode, Store, StoreKey};
 use pushseal::{Password, SecretString};
@@ -131,6 +132,12 @@ impl PushStore {
     ) -> Result<ImportSummary, PushsealError> {
         let keys_json = Zeroizing::new(keys_json);
         let password = password.map(Password::new);
+        #[cfg(not(feature = "rocketchat"))]
+        return guard("import keys", || {
+            let _ = (&keys_json, &password);
+            Err(without("Rocket.Chat"))
+        });
+        #[cfg(feature = "rocketchat")]
         guard("import keys", || {
             let file = KeysFile::parse(keys_json.as_bytes())?;
             let report = self.inner.import_keys_file(file, password)?;
@@ -146,22 +153,35 @@ impl PushStore {
         })
     }
 
-    /// Every account with counts; no secrets.
+    /// Every account with counts; no secrets. Rocket.Chat accounts first,
+    /// then Matrix ones (`room_keys` counts Megolm sessions there).
     pub fn accounts(&self) -> Result<Vec<AccountSummary>, PushsealError> {
         guard("list accounts", || {
-            Ok(self
-                .inner
-                .info()?
-                .into_iter()
-                .map(|a| AccountSummary {
-                    room_keys: count(a.rooms.iter().map(|r| r.keys).sum()),
-                    rooms: count(a.rooms.len()),
-                    server: a.server,
-                    user_id: a.user_id,
-                    has_private_key: a.has_private_key,
-                    has_auth_token: a.has_auth_token,
-                })
-                .collect())
+            let mut out = Vec::new();
+            #[cfg(feature = "rocketchat")]
+            out.extend(self.inner.info()?.into_iter().map(|a| AccountSummary {
+                room_keys: count(a.rooms.iter().map(|r| r.keys).sum()),
+                rooms: count(a.rooms.len()),
+                server: a.server,
+                user_id: a.user_id,
+                has_private_key: a.has_private_key,
+                has_auth_token: a.has_auth_token,
+            }));
+            #[cfg(feature = "matrix")]
+            out.extend(
+                self.inner
+                    .matrix_accounts()?
+                    .into_iter()
+                    .map(|a| AccountSummary {
+                        room_keys: count(a.rooms.iter().map(|(_, n)| n).sum()),
+                        rooms: count(a.rooms.len()),
+                        server: a.server,
+                        user_id: a.user_id,
+                        has_private_key: a.has_backup_key,
+                        has_auth_token: a.has_auth_token,
+                    }),
+            );
+            Ok(out)
         })
     }
 
@@ -192,6 +212,13 @@ impl PushStore {
     }
 }
 
+/// The error for a call this build has no code for.
+#[allow(dead_code)]
+pub(crate) fn without(what: &str) -> PushsealError {
+    PushsealError::InvalidInput(format!("this library was built without {what}"))
+}
+
+#[cfg(feature = "rocketchat")]
 pub(crate) fn summary(report: &ImportReport) -> ImportSummary {
     ImportSummary {
         rooms: count(report.rooms),

@@ -29,6 +29,7 @@ mod push;
 mod secret;
 pub mod sessions;
 mod store;
+pub(crate) mod tables;
 
 pub use account::{choose_account, client_identifier, AccountRef};
 pub use decrypt::{decrypt_fetched, decrypt_parsed, decrypt_push};
@@ -37,6 +38,7 @@ pub use push::{parse_push, EncryptedContent, Push};
 pub use secret::SecretKey32;
 pub use sessions::{replace_decision, Replace, RoomSession};
 pub use store::{Layered, MemoryStore, SessionStore, StoreError};
+pub use tables::{decrypt_with_store, MatrixAccountInfo, SessionImport, StoredSessions};
 
 /// The only room-event algorithm pushseal decrypts.
 pub const MEGOLM_V1: &str = "m.megolm.v1.aes-sha2";

@@ -1,35 +1,30 @@
-//! Fetch on receipt and key sync over HTTPS (`docs/network.md`).
+//! HTTPS for fetch on receipt and key sync, for any protocol
+//! (`docs/network.md`).
 //!
-//! [`Client::fetch_and_decrypt`] decrypts a push offline when it can, and
-//! otherwise fetches what is missing from the Rocket.Chat server: the
-//! message for id-only pushes and for old servers' pushes without
-//! ciphertext, the room key for an unknown key id. Everything runs under one
-//! caller-supplied [`Deadline`]. Nothing here runs, loads a trust store or
-//! starts a thread until a push actually needs the network.
+//! [`Http`] and its [`Session`]s give one authenticated GET under a
+//! [`Deadline`], with retries a protocol steers by a [`Verdict`]; this
+//! module also holds TLS trust and pins, and the lazily started runtime
+//! ([`run`], [`block_on`], [`within`], [`off_poll`]). It knows no protocol:
+//! each builds its URLs, auth headers and reading of answers on top
+//! (Rocket.Chat's in [`crate::rocketchat::fetch`]). Nothing here runs,
+//! loads a trust store or starts a thread until a request is made.
 
-mod account;
-mod api;
-mod client;
 mod config;
 mod deadline;
-mod fetched;
-mod flow;
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing;
-mod memory;
-mod overlay;
+mod http;
 mod pin;
 mod retry;
-mod rsa;
 mod runtime;
 mod status;
-mod store_impl;
 mod tls;
 mod transport;
 
-pub use account::{AccountStore, Credentials};
-pub use client::{Client, FetchOutcome, SyncReport};
+pub use crate::outcome::FetchOutcome;
 pub use config::{ClientConfig, RetryPolicy};
 pub use deadline::Deadline;
+pub use http::{transient, Auth, Http, Response, Session, Verdict};
 pub use pin::spki_pin;
+pub use runtime::{block_on, off_poll, run, within};
+pub(crate) use status::sanitize;
+#[cfg(test)]
+pub(crate) use status::MAX_SERVER_TEXT;

@@ -2,65 +2,52 @@
 //! gets `min(remaining, request_timeout)`, and no backoff sleeps past the
 //! point where another attempt could still finish.
 
-use zeroize::Zeroizing;
+use std::future::Future;
 
 use super::config::ClientConfig;
 use super::deadline::{retry_delay, Deadline};
-use super::transport::{AttemptError, Transport};
+use super::http::{Response, Verdict};
+use super::transport::AttemptError;
 use crate::error::{Error, Result};
 
-/// GETs `endpoint`, retrying transient failures; the 2xx body or the last
-/// error, prefixed with the endpoint so logs say which call failed.
-pub(crate) async fn get(
-    transport: &Transport,
+/// Runs `attempt` until `steer` accepts an answer, an error is fatal, or
+/// the policy or the deadline leaves no room for another try. A retried
+/// answer that runs out of room is returned as it is; a retried error is
+/// returned as the error.
+pub(crate) async fn get<F, Fut>(
     config: &ClientConfig,
-    endpoint: &str,
-    query: &[(&str, &str)],
-    limit: usize,
+    attempt: F,
     deadline: Deadline,
-) -> Result<Zeroizing<Vec<u8>>> {
-    let url = transport.url(endpoint, query);
-    let mut attempt = 1;
+    steer: &(dyn Fn(&Response) -> Verdict + Sync),
+) -> Result<Response>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = std::result::Result<Response, AttemptError>>,
+{
+    let mut next = 1;
     loop {
         let budget = deadline.attempt_timeout(config.request_timeout);
         if budget.is_zero() {
-            return Err(Error::Timeout(format!("{endpoint}: deadline passed")));
+            return Err(Error::Timeout("deadline passed".into()));
         }
-        let result = tokio::time::timeout(budget, transport.attempt(&url, limit))
+        let result = tokio::time::timeout(budget, attempt())
             .await
             .unwrap_or_else(|_| {
                 let error = Error::Timeout(format!("no answer within {} ms", budget.as_millis()));
-                Err(AttemptError::Retry {
-                    error,
-                    retry_after: None,
-                })
+                Err(AttemptError::Retry(error))
             });
-        let (error, retry_after) = match result {
-            Ok(body) => return Ok(body),
-            Err(AttemptError::Fatal(e)) => return Err(prefixed(endpoint, e)),
-            Err(AttemptError::Retry { error, retry_after }) => (error, retry_after),
+        let (failed, after) = match result {
+            Ok(answer) => match steer(&answer) {
+                Verdict::Accept => return Ok(answer),
+                Verdict::Retry { after } => (Ok(answer), after),
+            },
+            Err(AttemptError::Fatal(e)) => return Err(e),
+            Err(AttemptError::Retry(e)) => (Err(e), None),
         };
-        attempt += 1;
-        match retry_delay(&config.retry, attempt, deadline.remaining(), retry_after) {
+        next += 1;
+        match retry_delay(&config.retry, next, deadline.remaining(), after) {
             Some(wait) => tokio::time::sleep(wait).await,
-            None => return Err(prefixed(endpoint, error)),
+            None => return failed,
         }
-    }
-}
-
-fn prefixed(endpoint: &str, e: Error) -> Error {
-    let p = |m: String| format!("{endpoint}: {m}");
-    match e {
-        Error::Unauthorized(m) => Error::Unauthorized(p(m)),
-        Error::NotFound(m) => Error::NotFound(p(m)),
-        Error::Network(m) => Error::Network(p(m)),
-        Error::Tls(m) => Error::Tls(p(m)),
-        Error::Timeout(m) => Error::Timeout(p(m)),
-        Error::BadResponse(m) => Error::BadResponse(p(m)),
-        Error::Server { status, message } => Error::Server {
-            status,
-            message: p(message),
-        },
-        other => other,
     }
 }

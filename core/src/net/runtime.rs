@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use tokio::runtime::{Builder, Handle, Runtime};
 
+use super::deadline::Deadline;
 use crate::error::{Error, Result};
 
 /// Stack of the DNS threads and of a helper thread (see [`run`]): ample for
@@ -36,10 +37,12 @@ fn runtime() -> Result<&'static Runtime> {
         .map_err(|e| Error::Network(format!("cannot start the network runtime: {e}")))
 }
 
-/// Runs `future` to completion on the calling thread (the blocking API).
+/// Runs `future` to completion on the calling thread, on the network
+/// runtime (the blocking API). Every [`super::Session`] request must run
+/// inside this or [`run`].
 /// Inside someone else's runtime, where blocking would panic, a scoped
 /// helper thread does the blocking instead.
-pub(crate) fn block_on<F>(future: F) -> Result<F::Output>
+pub fn block_on<F>(future: F) -> Result<F::Output>
 where
     F: Future + Send,
     F::Output: Send,
@@ -61,7 +64,7 @@ where
 /// Tokio runtime or none): a helper thread drives it on the runtime and
 /// hands the result back. Dropping the returned future stops the work at
 /// its next await point.
-pub(crate) async fn run<F>(future: F) -> Result<F::Output>
+pub async fn run<F>(future: F) -> Result<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -90,6 +93,27 @@ where
     // waiting here, so it did not give up).
     rx.await
         .map_err(|_| Error::Internal("the network thread panicked".into()))
+}
+
+/// Cuts `work` off at `deadline`, whatever it is doing, with a typed
+/// [`Error::Timeout`]. Runs inside [`run`] or [`block_on`].
+pub async fn within<T>(deadline: Deadline, work: impl Future<Output = Result<T>>) -> Result<T> {
+    tokio::time::timeout_at(deadline.instant().into(), work)
+        .await
+        .unwrap_or_else(|_| Err(Error::Timeout("no answer within the deadline".into())))
+}
+
+/// Runs CPU work (RSA, PBKDF2, unpickling) on the runtime's blocking
+/// threads, so the deadline's timer keeps firing meanwhile. The work
+/// itself is not interrupted: it should check the deadline as it goes.
+pub async fn off_poll<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        Error::Internal(if e.is_panic() {
+            "the blocking work panicked".into()
+        } else {
+            "the blocking work was cancelled".into()
+        })
+    })
 }
 
 fn helper() -> std::thread::Builder {

@@ -1,65 +1,14 @@
-//! Failures as Rocket.Chat reports them, turned into typed errors:
-//! `{"success":false,"error":"…","errorType":"…"}` (400, 403, 404, 5xx),
-//! `{"status":"error","message":"You must be logged in to do this."}` (401
-//! before 8.0), and transport errors from reqwest.
+//! Transport errors from reqwest turned into typed errors, and
+//! server-chosen text made safe to show.
 
 use std::error::Error as StdError;
-use std::time::Duration;
-
-use serde_json::Value;
 
 use super::transport::AttemptError;
 use crate::error::Error;
 
 /// Server-chosen text is cut to this many characters before it reaches an
 /// error message or a log.
-const MAX_SERVER_TEXT: usize = 160;
-
-/// Maps an HTTP error status and its body.
-pub(crate) fn from_status(code: u16, body: &[u8], retry_after: Option<Duration>) -> AttemptError {
-    let text = server_text(body).unwrap_or_else(|| format!("HTTP {code}"));
-    let server = |status| Error::Server {
-        status,
-        message: text.clone(),
-    };
-    match code {
-        401 | 403 => AttemptError::Fatal(Error::Unauthorized(text)),
-        404 => AttemptError::Fatal(Error::NotFound(text)),
-        408 | 429 | 500 | 502..=599 => AttemptError::Retry {
-            error: server(code),
-            retry_after,
-        },
-        // Route errors are 400 with the error name as text (push.get throws
-        // plain `Error('error-message-not-found')`).
-        400 if text.contains("not-found") => AttemptError::Fatal(Error::NotFound(text)),
-        400 if ["not-allowed", "unauthorized", "forbidden"]
-            .iter()
-            .any(|k| text.contains(k)) =>
-        {
-            AttemptError::Fatal(Error::Unauthorized(text))
-        }
-        400 if text.contains("too-many-requests") => AttemptError::Retry {
-            error: server(429),
-            retry_after,
-        },
-        _ => AttemptError::Fatal(server(code)),
-    }
-}
-
-/// `errorType: error` or the `message`, whichever the body has; `None` when
-/// the body is not Rocket.Chat's JSON.
-fn server_text(body: &[u8]) -> Option<String> {
-    let v: Value = serde_json::from_slice(body).ok()?;
-    let field = |k: &str| v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
-    let text = match (
-        field("errorType"),
-        field("error").or_else(|| field("message")),
-    ) {
-        (Some(kind), Some(msg)) if kind != msg => format!("{kind}: {msg}"),
-        (kind, msg) => kind.or(msg)?.to_owned(),
-    };
-    Some(sanitize(&text))
-}
+pub(crate) const MAX_SERVER_TEXT: usize = 160;
 
 /// Printable and short: the text comes from the network.
 pub(crate) fn sanitize(s: &str) -> String {
@@ -80,17 +29,11 @@ pub(crate) fn from_reqwest(e: reqwest::Error) -> AttemptError {
     if e.is_redirect() {
         AttemptError::Fatal(Error::Network(text))
     } else if e.is_timeout() {
-        AttemptError::Retry {
-            error: Error::Timeout(text),
-            retry_after: None,
-        }
+        AttemptError::Retry(Error::Timeout(text))
     } else if e.is_builder() {
         AttemptError::Fatal(Error::Network(text))
     } else {
-        AttemptError::Retry {
-            error: Error::Network(text),
-            retry_after: None,
-        }
+        AttemptError::Retry(Error::Network(text))
     }
 }
 
@@ -140,77 +83,5 @@ fn tls_text(e: &rustls::Error) -> String {
             format!("invalid peer certificate: {}", other.0)
         }
         e => e.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn fatal(code: u16, body: &str) -> Error {
-        match from_status(code, body.as_bytes(), None) {
-            AttemptError::Fatal(e) => e,
-            AttemptError::Retry { error, .. } => panic!("{code} retried: {error}"),
-        }
-    }
-
-    #[test]
-    fn rocketchat_error_bodies() {
-        let logged_out = r#"{"success":false,"error":"You must be logged in to do this.","status":"error","message":"You must be logged in to do this."}"#;
-        assert_eq!(
-            fatal(401, logged_out),
-            Error::Unauthorized("You must be logged in to do this.".into())
-        );
-        assert_eq!(
-            fatal(
-                400,
-                r#"{"success":false,"error":"error-message-not-found"}"#
-            ),
-            Error::NotFound("error-message-not-found".into())
-        );
-        assert!(matches!(
-            fatal(400, r#"{"success":false,"error":"error-not-allowed"}"#),
-            Error::Unauthorized(_)
-        ));
-        let typed = r#"{"success":false,"error":"The room does not exist [error-room-not-found]","errorType":"error-room-not-found"}"#;
-        assert!(
-            matches!(fatal(400, typed), Error::NotFound(t) if t.starts_with("error-room-not-found: "))
-        );
-        assert_eq!(
-            fatal(400, "<html>"),
-            Error::Server {
-                status: 400,
-                message: "HTTP 400".into()
-            }
-        );
-    }
-
-    #[test]
-    fn transient_statuses_are_retried() {
-        for code in [429, 500, 502, 503, 504] {
-            assert!(
-                matches!(from_status(code, b"", None), AttemptError::Retry { .. }),
-                "{code}"
-            );
-        }
-        assert!(matches!(
-            from_status(501, b"", None),
-            AttemptError::Fatal(_)
-        ));
-    }
-
-    #[test]
-    fn server_text_is_short_and_printable() {
-        let long = format!(
-            r#"{{"success":false,"error":"{}\u001b[31m"}}"#,
-            "x".repeat(500)
-        );
-        let AttemptError::Fatal(Error::Server { message, .. }) =
-            from_status(418, long.as_bytes(), None)
-        else {
-            panic!("418 must be a fatal server error")
-        };
-        assert_eq!(message.chars().count(), MAX_SERVER_TEXT);
-        assert!(!message.contains('\u{1b}'));
     }
 }

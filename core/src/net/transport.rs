@@ -1,6 +1,5 @@
-//! One authenticated GET against a Rocket.Chat server: URL policy,
-//! redirects, a bounded body, and status codes turned into typed errors.
-//! Retrying is [`super::retry`]'s job.
+//! One GET attempt: URL policy, redirects, a bounded body. Retrying is
+//! [`super::retry`]'s job; what a status means is the protocol's.
 
 use std::time::Duration;
 
@@ -9,107 +8,66 @@ use reqwest::redirect;
 use url::{Host, Url};
 use zeroize::Zeroizing;
 
-use super::account::Credentials;
 use super::config::ClientConfig;
+use super::http::Response;
 use super::status;
 use crate::error::{Error, Result};
 
-/// Error bodies are read only this far: enough for Rocket.Chat's JSON.
+/// Error bodies are read only this far: enough for any JSON error.
 const MAX_ERROR_BODY: usize = 16 * 1024;
 const MAX_REDIRECTS: usize = 3;
 
-/// How an attempt failed: worth another try, or not.
+/// How an attempt failed without an answer: worth another try, or not.
 #[derive(Debug)]
 pub(crate) enum AttemptError {
-    Retry {
-        error: Error,
-        retry_after: Option<Duration>,
-    },
+    Retry(Error),
     Fatal(Error),
 }
 
-/// A logged-in connection to one server; dropped after each operation so
-/// no socket or runtime task outlives it.
-pub(crate) struct Transport {
-    http: reqwest::Client,
-    base: Url,
-    credentials: Credentials,
+/// The HTTP client of one session.
+pub(crate) fn client(config: &ClientConfig, tls: &rustls::ClientConfig) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls.clone())
+        .connect_timeout(config.connect_timeout)
+        .redirect(redirect::Policy::custom(same_origin_only))
+        // System proxies are not read on mobile either; one behaviour everywhere.
+        .no_proxy()
+        .user_agent(config.user_agent.as_str())
+        .build()
+        .map_err(|e| Error::Network(format!("cannot set up HTTP: {}", status::describe(&e))))
 }
 
-impl Transport {
-    pub fn new(
-        config: &ClientConfig,
-        tls: &rustls::ClientConfig,
-        server: &str,
-        credentials: Credentials,
-    ) -> Result<Self> {
-        let base = Url::parse(server).map_err(|e| Error::malformed(format!("server URL: {e}")))?;
-        check_scheme(&base, config.allow_http)?;
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls.clone())
-            .connect_timeout(config.connect_timeout)
-            .redirect(redirect::Policy::custom(same_origin_only))
-            // System proxies are not read on mobile either; one behaviour everywhere.
-            .no_proxy()
-            .user_agent(config.user_agent.as_str())
-            .build()
-            .map_err(|e| Error::Network(format!("cannot set up HTTP: {}", status::describe(&e))))?;
-        Ok(Self {
-            http,
-            base,
-            credentials,
-        })
+/// One GET; the answer, its body bounded by `limit` (2xx) or
+/// [`MAX_ERROR_BODY`] (anything else, dropped beyond it).
+pub(crate) async fn attempt(
+    client: &reqwest::Client,
+    url: &Url,
+    headers: &[(&'static str, HeaderValue)],
+    limit: usize,
+) -> std::result::Result<Response, AttemptError> {
+    let mut request = client.get(url.clone()).header("Accept", "application/json");
+    for (name, value) in headers {
+        request = request.header(*name, value.clone());
     }
-
-    /// `<server>/api/v1/<endpoint>?<query>`, keeping a sub-path server's path.
-    pub fn url(&self, endpoint: &str, query: &[(&str, &str)]) -> Url {
-        let mut url = self.base.clone();
-        let path = format!(
-            "{}/api/v1/{endpoint}",
-            self.base.path().trim_end_matches('/')
-        );
-        url.set_path(&path);
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query);
-        }
-        url
-    }
-
-    /// One GET; the body of a 2xx answer, at most `limit` bytes.
-    pub async fn attempt(
-        &self,
-        url: &Url,
-        limit: usize,
-    ) -> std::result::Result<Zeroizing<Vec<u8>>, AttemptError> {
-        let mut token = HeaderValue::from_str(self.credentials.token.expose()).map_err(|_| {
-            AttemptError::Fatal(Error::Unauthorized(
-                "stored auth token is not a valid header value".into(),
-            ))
-        })?;
-        token.set_sensitive(true);
-        let response = self
-            .http
-            .get(url.clone())
-            .header("X-User-Id", self.credentials.user_id.as_str())
-            .header("X-Auth-Token", token)
-            .header("Accept", "application/json")
-            .send()
+    let response = request.send().await.map_err(status::from_reqwest)?;
+    let code = response.status();
+    let retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let body = if code.is_success() {
+        read_limited(response, limit).await?
+    } else {
+        read_limited(response, limit.min(MAX_ERROR_BODY))
             .await
-            .map_err(status::from_reqwest)?;
-        let code = response.status();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        if code.is_success() {
-            return read_limited(response, limit).await;
-        }
-        let body = read_limited(response, MAX_ERROR_BODY)
-            .await
-            .unwrap_or_default();
-        Err(status::from_status(code.as_u16(), &body, retry_after))
-    }
+            .unwrap_or_default()
+    };
+    Ok(Response {
+        status: code.as_u16(),
+        body,
+        retry_after,
+    })
 }
 
 /// Streams the body, stopping as soon as it passes `limit`.
@@ -158,8 +116,9 @@ fn is_loopback(host: Host<&str>) -> bool {
     }
 }
 
-/// The auth headers are custom, so reqwest would forward them to any host a
-/// redirect names; only redirects within the same origin are followed.
+/// The auth headers are secrets, and reqwest strips only the standard
+/// ones on a cross-origin redirect; only redirects within the same origin
+/// are followed.
 fn same_origin_only(attempt: redirect::Attempt<'_>) -> redirect::Action {
     let Some(first) = attempt.previous().first() else {
         return attempt.stop();

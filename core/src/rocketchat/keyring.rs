@@ -58,6 +58,7 @@ thread_local! {
 /// import checks [`out_of_time`] before each unwrap, keeps what it
 /// finished and reports the rest as pending. One unwrap can still run
 /// past `at`, never a second.
+#[cfg_attr(not(feature = "fetch"), allow(dead_code))]
 pub(crate) fn unwraps_until<R>(at: Instant, f: impl FnOnce() -> R) -> R {
     let before = STOP_AT.with(|s| s.replace(Some(at)));
     let out = f();

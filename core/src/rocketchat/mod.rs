@@ -4,6 +4,8 @@
 mod aes;
 mod base64;
 pub mod decrypt;
+#[cfg(feature = "fetch")]
+pub mod fetch;
 pub mod keyring;
 pub mod keys;
 pub mod keys_file;
@@ -13,9 +15,12 @@ pub mod private_key;
 pub mod push;
 pub mod room;
 pub mod room_key;
+pub mod store;
 pub mod subscription;
 
 pub use decrypt::{decrypt_message, decrypt_parsed, decrypt_push};
+#[cfg(feature = "fetch")]
+pub use fetch::{AccountStore, Client, Credentials, SyncReport};
 pub use keyring::{rsa_unwraps, ImportReport, Keyring, SkippedKey};
 pub use keys::{KeyLookup, RoomKeyEntry};
 pub use keys_file::KeysFile;

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use rsa::rand_core::{OsRng, RngCore};
+use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 

@@ -10,14 +10,13 @@
 //!   in short `BEGIN IMMEDIATE` transactions, and calls [`Store::pause`]
 //!   before it is suspended, so iOS finds no file lock held (0xdead10cc).
 //! - **The extension** opens [`OpenMode::ReadOnly`], which never writes,
-//!   and decrypts with the store as its [`KeyLookup`]. Nothing is cached in
+//!   and decrypts with the store as its key source. Nothing is cached in
 //!   memory across calls, so it sees the app's latest committed writes.
 //!
 //! ```
-//! use pushseal::rocketchat::decrypt_push;
 //! use pushseal::store::{OpenMode, Store, StoreKey};
 //!
-//! let dir = std::env::temp_dir().join(format!("pushseal-doc-{}", std::process::id()));
+//! let dir = std::env::temp_dir().join(format!("pushseal-doc-n-{}", std::process::id()));
 //! std::fs::create_dir_all(&dir)?;
 //! let path = dir.join("store.db");
 //! // The host makes this once and keeps it in the Keychain / Keystore.
@@ -27,35 +26,29 @@
 //! let app = Store::open(&path, &key, OpenMode::ReadWrite)?;
 //! app.set_account("https://Chat.Example.org/", "aliceUserId")?;
 //! app.set_auth_token("https://chat.example.org", "token-from-login".into())?;
-//! // (then set_private_key and import_subscriptions, or import_keys_file)
 //! app.pause()?; // before suspension: WAL checkpointed, every file closed
 //!
 //! // The notification extension, in its own process:
 //! let nse = Store::open(&path, &key, OpenMode::ReadOnly)?;
-//! let push = br#"{"host":"https://chat.example.org","messageId":"m1","notificationType":"message-id-only"}"#;
-//! assert_eq!(decrypt_push(push, &nse).status(), "needs_fetch");
 //! let (user, _token) = nse.auth("https://chat.example.org")?.expect("logged in");
 //! assert_eq!(user, "aliceUserId");
 //! nse.close()?;
-//!
-//! let accounts = app.info()?; // no secrets in here
-//! assert!(accounts[0].has_auth_token && !accounts[0].has_private_key);
 //! app.close()?;
 //! # std::fs::remove_dir_all(&dir)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! [`KeyLookup`]: crate::rocketchat::KeyLookup
+//! Each protocol keeps its own tables through `impl Store` blocks of its
+//! own (`rocketchat::store`, `matrix`'s `tables.rs`), registered in
+//! `core/src/protocols.rs`.
 
 mod accounts;
 mod connection;
 mod create;
 mod error;
 mod header;
-mod import;
 mod key;
-mod lookup;
-mod schema;
+pub(crate) mod schema;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -65,11 +58,10 @@ use std::time::Duration;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use zeroize::Zeroizing;
 
-pub use accounts::{AccountInfo, RoomInfo};
 pub use connection::{BUSY_TIMEOUT, PLAINTEXT_HEADER_BYTES};
 pub use error::StoreError;
 pub use key::{StoreKey, STORE_KEY_BYTES};
-pub use schema::SCHEMA_VERSION;
+pub use schema::{Component, SCHEMA_VERSION};
 
 /// How long [`Store::pause`] waits for other processes' readers before it
 /// closes anyway: a suspending app has little time.
@@ -191,7 +183,13 @@ impl Store {
     /// leaves a store only the new key opens.
     pub fn rekey(&self, new_key: &StoreKey) -> Result<(), StoreError> {
         self.writable()?;
+        let old_key = self.key();
         self.with_conn(|conn| {
+            // Protocols that encrypt under keys derived from the store key
+            // prepare copies under the new one first (crate::protocols).
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            crate::protocols::before_rekey(&tx, &old_key, new_key)?;
+            tx.commit()?;
             checkpoint(conn, BUSY_TIMEOUT)?;
             let sql = Zeroizing::new(format!(
                 "PRAGMA rekey = \"{}\";",
@@ -208,6 +206,9 @@ impl Store {
             conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
                 r.get::<_, i64>(0)
             })?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            crate::protocols::after_rekey(&tx)?;
+            tx.commit()?;
             checkpoint(conn, BUSY_TIMEOUT)
         })?;
         self.lock().key = new_key.clone();
@@ -242,6 +243,11 @@ impl Store {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The store key, for protocols that derive keys of their own from it.
+    pub(crate) fn key(&self) -> StoreKey {
+        self.lock().key.clone()
     }
 
     fn writable(&self) -> Result<(), StoreError> {
@@ -282,7 +288,7 @@ impl Store {
 
     /// Runs `f` in one read transaction: a consistent snapshot of the
     /// latest committed state, whichever process committed it.
-    fn read<T>(
+    pub(crate) fn read<T>(
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -297,7 +303,7 @@ impl Store {
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction: the write lock is
     /// taken up front, so the transaction never fails half-way on
     /// SQLITE_BUSY, and it commits or leaves no trace.
-    fn write<T>(
+    pub(crate) fn write<T>(
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -309,6 +315,12 @@ impl Store {
             Ok(out)
         })
     }
+}
+
+/// Keys a raw connection, for migration tests that build old schemas.
+#[cfg(all(test, feature = "rocketchat"))]
+pub(crate) fn apply_key(conn: &Connection, key: &StoreKey) -> Result<(), StoreError> {
+    connection::apply_key(conn, key)
 }
 
 /// `PRAGMA wal_checkpoint(TRUNCATE)`, waiting at most `timeout` for readers.

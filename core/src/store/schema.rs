@@ -1,8 +1,10 @@
-//! Schema versions: plain SQL files applied in order, the version kept in
-//! `PRAGMA user_version`. A file, once released, never changes; a change
-//! is a new file.
+//! Schema versions: plain SQL files applied in order. The neutral schema's
+//! version is `PRAGMA user_version` (versions 1-3 also hold Rocket.Chat's
+//! first tables, from before the split); each protocol's own tables are a
+//! [`Component`] with its version in `schema_components`. A file, once
+//! released, never changes; a change is a new file.
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::error::StoreError;
 
@@ -11,12 +13,29 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_accounts_and_keys.sql"),
     include_str!("migrations/0002_unwrap_memo.sql"),
     include_str!("migrations/0003_private_key_table.sql"),
+    include_str!("migrations/0004_protocol_components.sql"),
 ];
+
+/// A protocol's tables: its migrations, applied in order after the
+/// neutral ones, its version kept under `name` in `schema_components`.
+/// Registered in [`crate::protocols::STORE_COMPONENTS`].
+#[derive(Debug)]
+pub struct Component {
+    pub name: &'static str,
+    /// Migration `i` takes the component from version `i` to `i + 1`.
+    pub migrations: &'static [&'static str],
+}
+
+impl Component {
+    fn version(&self) -> u32 {
+        self.migrations.len() as u32
+    }
+}
 
 /// The schema version this build reads and writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
-fn user_version(conn: &Connection) -> Result<u32, StoreError> {
+pub(crate) fn user_version(conn: &Connection) -> Result<u32, StoreError> {
     let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     u32::try_from(v).map_err(|_| StoreError::Corrupt("negative schema version".into()))
 }
@@ -27,9 +46,12 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     migrate_to(conn, SCHEMA_VERSION)
 }
 
-pub(super) fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), StoreError> {
+pub(crate) fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), StoreError> {
+    let components = crate::protocols::STORE_COMPONENTS;
+    // Components need the neutral schema at its latest version.
+    let with_components = target == SCHEMA_VERSION;
     let found = user_version(conn)?;
-    if found == target {
+    if found == target && (!with_components || components_current(conn, components)?) {
         return Ok(());
     }
     too_new(found)?;
@@ -46,7 +68,62 @@ pub(super) fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), Store
     if found < target {
         tx.pragma_update(None, "user_version", target)?;
     }
+    if with_components {
+        for component in components {
+            migrate_component(&tx, component)?;
+        }
+    }
     tx.commit()?;
+    Ok(())
+}
+
+fn component_version(conn: &Connection, name: &str) -> Result<u32, StoreError> {
+    let v: Option<i64> = conn
+        .query_row(
+            "SELECT version FROM schema_components WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .optional()?;
+    u32::try_from(v.unwrap_or(0))
+        .map_err(|_| StoreError::Corrupt(format!("negative {name} schema version")))
+}
+
+fn components_current(conn: &Connection, components: &[Component]) -> Result<bool, StoreError> {
+    for c in components {
+        if component_version(conn, c.name)? != c.version() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn migrate_component(conn: &Connection, component: &Component) -> Result<(), StoreError> {
+    let found = component_version(conn, component.name)?;
+    component_too_new(component, found)?;
+    for (version, sql) in (1..).zip(component.migrations).skip(found as usize) {
+        conn.execute_batch(sql).map_err(|e| StoreError::Migration {
+            version,
+            detail: format!("{}: {e}", component.name),
+        })?;
+    }
+    if found < component.version() {
+        conn.execute(
+            "INSERT INTO schema_components (name, version) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+            rusqlite::params![component.name, component.version()],
+        )?;
+    }
+    Ok(())
+}
+
+fn component_too_new(component: &Component, found: u32) -> Result<(), StoreError> {
+    if found > component.version() {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: component.version(),
+        });
+    }
     Ok(())
 }
 
@@ -60,6 +137,16 @@ pub(super) fn check(conn: &Connection) -> Result<(), StoreError> {
             supported: SCHEMA_VERSION,
         });
     }
+    for component in crate::protocols::STORE_COMPONENTS {
+        let found = component_version(conn, component.name)?;
+        component_too_new(component, found)?;
+        if found < component.version() {
+            return Err(StoreError::NotMigrated {
+                found,
+                supported: component.version(),
+            });
+        }
+    }
     Ok(())
 }
 
@@ -71,198 +158,4 @@ fn too_new(found: u32) -> Result<(), StoreError> {
         });
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use std::path::PathBuf;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    use super::*;
-    use crate::rocketchat::KeyLookup;
-    use crate::store::connection::apply_key;
-    use crate::store::{OpenMode, Store, StoreKey};
-
-    const SERVER: &str = "https://chat.example.org";
-
-    struct Scratch(PathBuf);
-
-    impl Scratch {
-        fn new() -> Self {
-            static NEXT: AtomicUsize = AtomicUsize::new(0);
-            let n = NEXT.fetch_add(1, Ordering::Relaxed);
-            let dir =
-                std::env::temp_dir().join(format!("pushseal-schema-{}-{n}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
-            Self(dir)
-        }
-
-        fn db(&self) -> PathBuf {
-            self.0.join("store.db")
-        }
-    }
-
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-
-    /// A keyed connection that has not been migrated by `Store::open`.
-    fn raw(scratch: &Scratch, key: &StoreKey) -> Connection {
-        let conn = Connection::open(scratch.db()).unwrap();
-        apply_key(&conn, key).unwrap();
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")
-            .unwrap();
-        conn
-    }
-
-    /// Data as an older pushseal wrote it at `version`.
-    fn seed(conn: &Connection, version: u32) {
-        if version >= 1 {
-            let jwk = device_jwk();
-            let with_key = match version {
-                1 | 2 => "INSERT INTO accounts (id, server, user_id, auth_token, private_jwk) VALUES (1, 'https://chat.example.org', 'u1', 'tok', ?1)",
-                _ => "INSERT INTO accounts (id, server, user_id, auth_token, has_private_key) VALUES (1, 'https://chat.example.org', 'u1', 'tok', 1)",
-            };
-            conn.execute(with_key, [jwk.expose()]).unwrap();
-            if version >= 3 {
-                conn.execute(
-                    "INSERT INTO private_keys (account_id, jwk) VALUES (1, ?1)",
-                    [jwk.expose()],
-                )
-                .unwrap();
-            }
-            conn.execute_batch(
-                "
-                 INSERT INTO room_keys (id, account_id, rid, kid, fingerprint, algorithm, raw_key, current)
-                     VALUES (7, 1, 'r1', 'eyJhbGciOiJB', x'00', 'A128CBC', zeroblob(16), 1);
-                 INSERT INTO pending_keys (account_id, rid, e2e_key, current) VALUES (1, 'r2', 'wrapped', 1);",
-            )
-            .unwrap();
-        }
-        if version >= 2 {
-            conn.execute_batch(
-                "INSERT INTO unwrapped_keys (account_id, rid, wrapped_hash, room_key_id) VALUES (1, 'r1', x'01', 7);",
-            )
-            .unwrap();
-        }
-    }
-
-    /// The vectors' device user's private key, as `to_jwk` stores it.
-    fn device_jwk() -> crate::secret::SecretString {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../tests/vectors/rocketchat.json"
-        );
-        let v: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        crate::rocketchat::UserPrivateKey::from_jwk_object(&v["device_user"]["private_jwk"])
-            .unwrap()
-            .to_jwk()
-    }
-
-    fn schema(conn: &Connection) -> Vec<(String, String)> {
-        let mut stmt = conn
-            .prepare("SELECT name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name")
-            .unwrap();
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
-        rows.collect::<Result<_, _>>().unwrap()
-    }
-
-    #[test]
-    fn every_version_migrates_to_the_latest_keeping_data() {
-        let key = StoreKey::generate();
-        let fresh = Scratch::new();
-        Store::open(fresh.db(), &key, OpenMode::ReadWrite)
-            .unwrap()
-            .close()
-            .unwrap();
-        let want = schema(&raw(&fresh, &key));
-        assert!(!want.is_empty());
-        let key_for_rows = key.clone();
-        for start in 0..SCHEMA_VERSION {
-            let old = Scratch::new();
-            let mut conn = raw(&old, &key);
-            migrate_to(&mut conn, start).unwrap();
-            seed(&conn, start);
-            drop(conn);
-
-            let store = Store::open(old.db(), &key, OpenMode::ReadWrite).unwrap();
-            store.close().unwrap();
-            let conn = raw(&old, &key);
-            assert_eq!(user_version(&conn).unwrap(), SCHEMA_VERSION, "from {start}");
-            assert_eq!(schema(&conn), want, "from {start}");
-            drop(conn);
-            if start >= 1 {
-                let store = Store::open(old.db(), &key, OpenMode::ReadOnly).unwrap();
-                let keys = store.room_keys(SERVER, "r1").unwrap();
-                assert_eq!((keys.len(), keys[0].current), (1, true), "from {start}");
-                assert_eq!(store.auth(SERVER).unwrap().unwrap().1.expose(), "tok");
-                assert_eq!(store.info().unwrap()[0].pending_keys, 1);
-                assert!(store.info().unwrap()[0].has_private_key, "from {start}");
-                let key = store.private_key(SERVER).unwrap().expect("kept");
-                assert!(key.to_jwk() == device_jwk(), "from {start}");
-                drop(store);
-                // No account row holds the private key any more.
-                let conn = raw(&old, &key_for_rows);
-                let cols: Vec<String> = conn
-                    .prepare("SELECT name FROM pragma_table_info('accounts')")
-                    .unwrap()
-                    .query_map([], |r| r.get(0))
-                    .unwrap()
-                    .collect::<Result<_, _>>()
-                    .unwrap();
-                assert!(
-                    !cols.iter().any(|c| c == "private_jwk"),
-                    "from {start}: {cols:?}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn a_failed_migration_changes_nothing() {
-        let key = StoreKey::generate();
-        let scratch = Scratch::new();
-        let mut conn = raw(&scratch, &key);
-        migrate_to(&mut conn, 1).unwrap();
-        seed(&conn, 1);
-        // Something in the way of migration 2.
-        conn.execute_batch("CREATE TABLE unwrapped_keys (x);")
-            .unwrap();
-        drop(conn);
-        let err = Store::open(scratch.db(), &key, OpenMode::ReadWrite).unwrap_err();
-        assert!(
-            matches!(err, StoreError::Migration { version: 2, .. }),
-            "{err:?}"
-        );
-        let conn = raw(&scratch, &key);
-        assert_eq!(user_version(&conn).unwrap(), 1);
-        let n: i64 = conn
-            .query_row("SELECT count(*) FROM room_keys", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(n, 1);
-    }
-
-    #[test]
-    fn a_newer_schema_is_refused() {
-        let key = StoreKey::generate();
-        let scratch = Scratch::new();
-        Store::open(scratch.db(), &key, OpenMode::ReadWrite)
-            .unwrap()
-            .close()
-            .unwrap();
-        raw(&scratch, &key)
-            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
-            .unwrap();
-        for mode in [OpenMode::ReadWrite, OpenMode::ReadOnly] {
-            let err = Store::open(scratch.db(), &key, mode).unwrap_err();
-            let want = StoreError::SchemaTooNew {
-                found: SCHEMA_VERSION + 1,
-                supported: SCHEMA_VERSION,
-            };
-            assert_eq!(err, want, "{mode:?}");
-        }
-    }
 }

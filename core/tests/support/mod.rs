@@ -17,8 +17,9 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-use pushseal::net::{AccountStore, Client, ClientConfig};
+use pushseal::net::ClientConfig;
 use pushseal::rocketchat::Keyring;
+use pushseal::rocketchat::{AccountStore, Client};
 use pushseal::SecretString;
 use serde_json::{json, Value};
 

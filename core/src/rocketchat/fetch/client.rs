@@ -1,43 +1,19 @@
 //! The entry points: fetch-and-decrypt for a push, and the key operations
 //! (unlock, sync, one room key), each async and blocking.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use super::account::AccountStore;
 use super::api::Api;
-use super::config::ClientConfig;
-use super::deadline::Deadline;
 use super::flow::{self, Offline};
 use super::rsa::{self, off_poll};
-use super::runtime;
-use super::tls::Trust;
-use super::transport::Transport;
 use crate::error::{Error, Result};
-use crate::outcome::Outcome;
+use crate::net::{self as runtime, within, ClientConfig, Deadline, Http};
+use crate::outcome::{FetchOutcome, Outcome};
 use crate::rocketchat::{ImportReport, UserPrivateKey};
 use crate::secret::Password;
 use crate::server::normalize_server;
 use crate::store::StoreError;
-
-/// The result of [`Client::fetch_and_decrypt`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FetchOutcome {
-    pub outcome: Outcome,
-    /// The message was fetched from the server (`push.get`).
-    pub fetched: bool,
-    /// The room's key was fetched from the server (`subscriptions.getOne`).
-    pub room_key_fetched: bool,
-}
-
-impl FetchOutcome {
-    pub(crate) fn offline(outcome: Outcome) -> Self {
-        Self {
-            outcome,
-            fetched: false,
-            room_key_fetched: false,
-        }
-    }
-}
 
 /// What [`Client::sync`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -62,17 +38,14 @@ pub struct Client {
 }
 
 struct Inner {
-    config: ClientConfig,
-    trust: Trust,
-    /// Built on the first request: offline decryption never loads a trust store.
-    tls: OnceLock<std::result::Result<rustls::ClientConfig, Error>>,
+    http: Http,
     store: Arc<dyn AccountStore>,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("config", &self.inner.config)
+            .field("config", self.inner.http.config())
             .finish_non_exhaustive()
     }
 }
@@ -80,19 +53,16 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// Checks the configuration (CA PEM, pins); touches no network.
     pub fn new(config: ClientConfig, store: Arc<dyn AccountStore>) -> Result<Self> {
-        let trust = Trust::parse(config.extra_ca_pem.as_deref(), &config.pins)?;
         Ok(Self {
             inner: Arc::new(Inner {
-                config,
-                trust,
-                tls: OnceLock::new(),
+                http: Http::new(config)?,
                 store,
             }),
         })
     }
 
     pub fn config(&self) -> &ClientConfig {
-        &self.inner.config
+        self.inner.http.config()
     }
 
     pub(crate) fn store(&self) -> &dyn AccountStore {
@@ -115,22 +85,12 @@ impl Client {
     }
 
     /// The endpoints of `server` (normalised), with its stored login.
-    pub(crate) fn api(&self, server: &str) -> Result<Api<'_>> {
+    pub(crate) fn api(&self, server: &str) -> Result<Api> {
         let credentials = self
             .store()
             .credentials(server)?
             .ok_or_else(|| Error::NotLoggedIn(server.to_owned()))?;
-        let tls = self
-            .inner
-            .tls
-            .get_or_init(|| self.inner.trust.rustls_config())
-            .as_ref()
-            .map_err(Clone::clone)?;
-        let transport = Transport::new(&self.inner.config, tls, server, credentials)?;
-        Ok(Api {
-            transport,
-            config: &self.inner.config,
-        })
+        Api::new(&self.inner.http, server, credentials)
     }
 
     /// Decrypts a push, fetching the message or room key only when the push
@@ -298,16 +258,6 @@ impl Client {
         .await??;
         rsa::finished(report, "while importing the room key")
     }
-}
-
-/// Caps any request sequence at the deadline, whatever it is doing.
-async fn within<T>(
-    deadline: Deadline,
-    work: impl std::future::Future<Output = Result<T>>,
-) -> Result<T> {
-    tokio::time::timeout_at(deadline.instant().into(), work)
-        .await
-        .unwrap_or_else(|_| Err(Error::Timeout("no answer within the deadline".into())))
 }
 
 fn runtime_failure(first: &Outcome, push: &[u8], e: &Error) -> FetchOutcome {

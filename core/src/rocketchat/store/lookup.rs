@@ -5,10 +5,9 @@
 
 use rusqlite::{params, Transaction};
 
-use super::error::StoreError;
-use super::Store;
 use crate::error::{Error, Result};
 use crate::rocketchat::{KeyLookup, RoomKey, RoomKeyAlgorithm, RoomKeyEntry};
+use crate::store::{Store, StoreError};
 
 impl KeyLookup for Store {
     /// `server` must be normalised, as decryption passes it.

@@ -63,7 +63,7 @@ pub(crate) fn push_from_fetch(original: &Push, fetched: FetchedPush) -> Result<P
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::api::FetchedNotification;
+    use crate::rocketchat::fetch::api::FetchedNotification;
     use serde_json::json;
 
     fn original() -> Push {

@@ -3,16 +3,16 @@
 
 use serde::Deserialize;
 use serde_json::Value;
+use url::Url;
 use zeroize::Zeroizing;
 
-use super::config::ClientConfig;
-use super::deadline::Deadline;
-use super::retry;
-use super::status::sanitize;
-use super::transport::Transport;
+use super::account::Credentials;
+use super::errors::from_status;
 use crate::error::{Error, Result};
 use crate::limits::{MAX_FETCHED_BYTES, MAX_KEYS_FILE_BYTES};
+use crate::net::{sanitize, Auth, Deadline, Http, Response, Session, Verdict};
 use crate::rocketchat::Subscription;
+use crate::secret::SecretString;
 
 /// `push.get` → `data`: the stored message and the notification the server
 /// would have pushed for it.
@@ -58,12 +58,66 @@ impl std::fmt::Debug for MyKeys {
 }
 
 /// The endpoints, bound to one server and login.
-pub(crate) struct Api<'a> {
-    pub transport: Transport,
-    pub config: &'a ClientConfig,
+pub(crate) struct Api {
+    session: Session,
+    base: Url,
+    auth: Auth,
 }
 
-impl Api<'_> {
+impl Api {
+    /// Opens a session for `server` (a normalised URL) with its login.
+    pub fn new(http: &Http, server: &str, credentials: Credentials) -> Result<Self> {
+        let base = Url::parse(server).map_err(|e| Error::malformed(format!("server URL: {e}")))?;
+        let Credentials { user_id, token } = credentials;
+        let auth = Auth::none()
+            .header("X-User-Id", SecretString::from(user_id))
+            .header("X-Auth-Token", token);
+        Ok(Self {
+            session: http.session()?,
+            base,
+            auth,
+        })
+    }
+
+    /// `<server>/api/v1/<endpoint>?<query>`, keeping a sub-path server's path.
+    fn url(&self, endpoint: &str, query: &[(&str, &str)]) -> Url {
+        let mut url = self.base.clone();
+        let path = format!(
+            "{}/api/v1/{endpoint}",
+            self.base.path().trim_end_matches('/')
+        );
+        url.set_path(&path);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        url
+    }
+
+    /// GETs `endpoint`, retrying what Rocket.Chat calls transient; the 2xx
+    /// body or the error, prefixed with the endpoint so logs say which
+    /// call failed.
+    async fn body(
+        &self,
+        endpoint: &str,
+        query: &[(&str, &str)],
+        limit: usize,
+        deadline: Deadline,
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let url = self.url(endpoint, query);
+        let answer = self
+            .session
+            .get_steered(&url, &self.auth, limit, deadline, &steer)
+            .await
+            .map_err(|e| prefixed(endpoint, e))?;
+        if answer.is_success() {
+            return Ok(answer.body);
+        }
+        Err(prefixed(
+            endpoint,
+            from_status(answer.status, &answer.body).0,
+        ))
+    }
+
     async fn get(
         &self,
         endpoint: &str,
@@ -71,15 +125,7 @@ impl Api<'_> {
         limit: usize,
         deadline: Deadline,
     ) -> Result<Value> {
-        let body = retry::get(
-            &self.transport,
-            self.config,
-            endpoint,
-            query,
-            limit,
-            deadline,
-        )
-        .await?;
+        let body = self.body(endpoint, query, limit, deadline).await?;
         parse_success(endpoint, &body)
     }
 
@@ -114,15 +160,9 @@ impl Api<'_> {
     pub async fn subscriptions(&self, deadline: Deadline) -> Result<SubscriptionList> {
         // Typed straight from bytes: a big account's list never exists as a
         // `Value` tree.
-        let body = retry::get(
-            &self.transport,
-            self.config,
-            "subscriptions.get",
-            &[],
-            MAX_KEYS_FILE_BYTES,
-            deadline,
-        )
-        .await?;
+        let body = self
+            .body("subscriptions.get", &[], MAX_KEYS_FILE_BYTES, deadline)
+            .await?;
         parse_subscriptions(&body)
     }
 
@@ -148,6 +188,35 @@ impl Api<'_> {
         Ok(MyKeys {
             private_key: text("private_key").map(Zeroizing::new),
         })
+    }
+}
+
+/// Rocket.Chat's transient failures are asked again, the server's
+/// `Retry-After` honoured.
+fn steer(answer: &Response) -> Verdict {
+    if !answer.is_success() && from_status(answer.status, &answer.body).1 {
+        Verdict::Retry {
+            after: answer.retry_after,
+        }
+    } else {
+        Verdict::Accept
+    }
+}
+
+fn prefixed(endpoint: &str, e: Error) -> Error {
+    let p = |m: String| format!("{endpoint}: {m}");
+    match e {
+        Error::Unauthorized(m) => Error::Unauthorized(p(m)),
+        Error::NotFound(m) => Error::NotFound(p(m)),
+        Error::Network(m) => Error::Network(p(m)),
+        Error::Tls(m) => Error::Tls(p(m)),
+        Error::Timeout(m) => Error::Timeout(p(m)),
+        Error::BadResponse(m) => Error::BadResponse(p(m)),
+        Error::Server { status, message } => Error::Server {
+            status,
+            message: p(message),
+        },
+        other => other,
     }
 }
 

@@ -6,22 +6,14 @@ use crate::error::{Error, Result};
 use crate::rocketchat::keyring::unwraps_until;
 use crate::rocketchat::ImportReport;
 
-use super::deadline::Deadline;
+use crate::net::Deadline;
 
 /// Runs `work` on a blocking thread with its unwraps cut off at `deadline`.
 pub(crate) async fn off_poll<T: Send + 'static>(
     deadline: Deadline,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T> {
-    tokio::task::spawn_blocking(move || unwraps_until(deadline.instant(), work))
-        .await
-        .map_err(|e| {
-            Error::Internal(if e.is_panic() {
-                "the RSA work panicked".into()
-            } else {
-                "the RSA work was cancelled".into()
-            })
-        })
+    crate::net::off_poll(move || unwraps_until(deadline.instant(), work)).await
 }
 
 /// A typed timeout when the deadline left keys wrapped; what was

@@ -7,13 +7,12 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 
 use super::accounts::load_private_key;
-use super::error::StoreError;
-use super::Store;
 use crate::limits::MAX_KEYS_PER_ROOM;
 use crate::rocketchat::keyring::{out_of_time, unwrap_wrapped, wrapped_keys, WrappedEntry};
 use crate::rocketchat::{ImportReport, KeysFile, RoomKeyEntry, SkippedKey, Subscription};
 use crate::secret::Password;
 use crate::server::normalize_server;
+use crate::store::{Store, StoreError};
 
 /// Bytes of SHA-256 kept as a room key's fingerprint: enough to tell a
 /// room's few keys apart, and it names the key without being the key.

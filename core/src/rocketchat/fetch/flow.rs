@@ -15,11 +15,11 @@ use crate::rocketchat::{Push, Subscription};
 
 use super::account::AccountStore;
 use super::api::Api;
-use super::client::{Client, FetchOutcome};
-use super::deadline::Deadline;
+use super::client::Client;
 use super::fetched::push_from_fetch;
 use super::overlay::Overlay;
 use super::rsa::off_poll;
+use crate::net::Deadline;
 
 /// What the offline pass found.
 pub(crate) enum Offline {
@@ -136,7 +136,7 @@ async fn fetch(client: &Client, progress: &mut Progress, deadline: Deadline) -> 
 /// rooms reuse one id), each after a look at the deadline.
 async fn fetch_room_key(
     client: &Client,
-    api: &Api<'_>,
+    api: &Api,
     server: &str,
     progress: &mut Progress,
     deadline: Deadline,
