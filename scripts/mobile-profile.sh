@@ -33,7 +33,9 @@ export TARGET_CFLAGS="${TARGET_CFLAGS:+$TARGET_CFLAGS }-fno-asynchronous-unwind-
 #   64 KiB on aarch64): Android runs 4 KiB and 16 KiB page kernels only,
 #   Google Play requires 16 KiB support from apps targeting Android 15, and
 #   the NDK's own default is 16 KiB from r28 on. Less padding in the file
-#   (48 KiB here, docs/packaging.md). For the Android and Linux shared
-#   library only; pass after `--` to the `cargo rustc` that links it.
+#   (48 KiB here, docs/packaging.md). For the Linux stand-in builds
+#   (size.sh, test-aarch64.sh): pass after `--` to the `cargo rustc` that
+#   links the library. cargo ndk (package-aar.sh) already links Android's
+#   64-bit ABIs for 16 KiB pages.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 MOBILE_SO_LINK_ARGS=(-C link-arg=-Wl,-z,max-page-size=16384)
