@@ -74,8 +74,12 @@ mkdir -p "$module/src/main/jniLibs" "$module/src/main/kotlin/org/pushseal"
 log "cargo ndk build (${abis[*]}), release, mobile profile"
 ndk_args=()
 for abi in "${abis[@]}"; do ndk_args+=(-t "$abi"); done
+# cargo rustc, not build: LTO happens only without the rlib
+# (scripts/mobile-profile.sh); cargo ndk runs it once per ABI. 16 KiB
+# pages (MOBILE_SO_LINK_ARGS) need nothing here: the NDK links 64-bit ABIs
+# so from r28 on, and cargo-ndk adds the flag for older NDKs.
 cargo ndk "${ndk_args[@]}" --platform "$min_sdk" -o "$module/src/main/jniLibs" \
-  build -p pushseal-ffi --release
+  rustc -p pushseal-ffi --lib --release --crate-type cdylib
 
 for abi in "${abis[@]}"; do
   [[ -f "$module/src/main/jniLibs/$abi/libpushseal_ffi.so" ]] || die "no library for $abi"

@@ -65,8 +65,9 @@ simulators=(aarch64-apple-ios-sim x86_64-apple-ios)
 rustup target add "$device" "${simulators[@]}"
 
 for target in "$device" "${simulators[@]}"; do
-  log "cargo build --release --target $target"
-  cargo build -p pushseal-ffi --release --target "$target"
+  # cargo rustc: LTO happens only without the rlib (scripts/mobile-profile.sh)
+  log "cargo rustc --release --target $target --crate-type staticlib"
+  cargo rustc -p pushseal-ffi --lib --release --target "$target" --crate-type staticlib
 done
 
 # Bindings from a host build: the interface does not depend on the target.

@@ -96,10 +96,13 @@ for i in "${!CONFIGS[@]}"; do
     results+=("$(printf '%-42s %s' "$name" "skipped (features not defined yet)")")
     continue
   fi
-  log "building \"$name\": cargo build --release --target $target -p pushseal-ffi $args"
+  # `cargo rustc --crate-type cdylib`, not `cargo build`: with the rlib in
+  # the same build cargo leaves LTO out (scripts/mobile-profile.sh).
+  log "building \"$name\": cargo rustc --release --target $target -p pushseal-ffi --lib --crate-type cdylib $args -- ${MOBILE_SO_LINK_ARGS[*]}"
   started=$(date +%s)
   # shellcheck disable=SC2086
-  cargo build --quiet --release --target "$target" -p pushseal-ffi $args
+  cargo rustc --quiet --release --target "$target" -p pushseal-ffi --lib --crate-type cdylib $args \
+    -- "${MOBILE_SO_LINK_ARGS[@]}"
   stripped="$out/libpushseal_ffi.size-$i.so"
   aarch64-linux-gnu-strip -o "$stripped" "$out/libpushseal_ffi.so"
   bytes=$(stat -c %s "$stripped")
@@ -114,7 +117,10 @@ for i in "${!CONFIGS[@]}"; do
     fi
     if $bloat; then
       command -v cargo-bloat >/dev/null || cargo install --locked cargo-bloat
-      log "cargo bloat: largest crates and functions of \"$name\""
+      # cargo bloat runs `cargo build`, so its build has no LTO (see above):
+      # its figures are larger than the gated library's, and show what the
+      # compiler emitted before LTO dropped the unreachable parts.
+      log "cargo bloat (no LTO): largest crates and functions of \"$name\""
       # shellcheck disable=SC2086
       cargo bloat --release --target "$target" -p pushseal-ffi --lib --crates -n 25 $args || true
       cargo bloat --release --target "$target" -p pushseal-ffi --lib -n 40 $args || true

@@ -81,7 +81,9 @@ started=$(date +%s)
 (
   # shellcheck source=scripts/mobile-profile.sh
   source scripts/mobile-profile.sh
-  cargo build --release --target "$target" -p pushseal-ffi
+  # cargo rustc: LTO happens only without the rlib (scripts/mobile-profile.sh)
+  cargo rustc --release --target "$target" -p pushseal-ffi --lib --crate-type cdylib \
+    -- "${MOBILE_SO_LINK_ARGS[@]}"
 )
 tdir="${CARGO_TARGET_DIR:-target}"
 lib="$tdir/$target/release/libpushseal_ffi.so"
