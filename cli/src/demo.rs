@@ -1,4 +1,5 @@
-//! `pushseal demo`: the main job on the sample data in `cli/demo/`, offline.
+//! `pushseal demo`: the main job on the sample data in `cli/demo/`, offline:
+//! Rocket.Chat pushes, then (with the `matrix` feature) Matrix ones.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -69,8 +70,37 @@ const PUSHES: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The Matrix sample: a keys file holding a key export (made with libolm by
+/// tests/vectors/matrix/) and pushes in Sygnal's shapes.
+#[cfg(feature = "matrix")]
+const MATRIX_KEYS: &str = include_str!("../demo/matrix-keys.json");
+
+#[cfg(feature = "matrix")]
+const MATRIX_PUSHES: &[(&str, &str, &str)] = &[
+    (
+        "m01-fcm-data-matrix.json",
+        "Matrix room message on Android (FCM data), Megolm",
+        include_str!("../demo/m01-fcm-data-matrix.json"),
+    ),
+    (
+        "m02-fcm-v1-matrix-thread.json",
+        "Matrix thread reply in an FCM HTTP v1 message (content_* keys)",
+        include_str!("../demo/m02-fcm-v1-matrix-thread.json"),
+    ),
+    (
+        "m03-apns-id-only-matrix.json",
+        "Matrix event_id_only push on iOS: the event must be fetched",
+        include_str!("../demo/m03-apns-id-only-matrix.json"),
+    ),
+];
+
 pub fn run() -> ExitCode {
-    outln!("pushseal demo: decrypting sample Rocket.Chat pushes offline.\n");
+    let protocols = if cfg!(feature = "matrix") {
+        "Rocket.Chat and Matrix"
+    } else {
+        "Rocket.Chat"
+    };
+    outln!("pushseal demo: decrypting sample {protocols} pushes offline.\n");
     outln!("Unlocking the sample user's private key with the E2E password (PBKDF2)...");
     // The sample file carries its own password; a $PUSHSEAL_E2E_PASSWORD
     // meant for the user's own data must not be tried on it.
@@ -95,8 +125,19 @@ pub fn run() -> ExitCode {
         );
         outln!();
     }
+    #[cfg(feature = "matrix")]
+    if let Err(code) = matrix(PUSHES.len()) {
+        return code;
+    }
+    outln!("The sample keys files and these pushes are in cli/demo/. Decrypt one yourself:");
+    #[cfg(feature = "matrix")]
+    outln!(
+        "{} decrypt --keys {} {}",
+        shell_word(&program()),
+        shell_word(&data_path("matrix-keys.json").to_string_lossy()),
+        shell_word(&data_path(MATRIX_PUSHES[0].0).to_string_lossy())
+    );
     let (keys, push) = (data_path("keys.json"), data_path(PUSHES[0].0));
-    outln!("The sample keys file and these pushes are in cli/demo/. Decrypt one yourself:");
     outln!(
         "{} decrypt --keys {} {}",
         shell_word(&program()),
@@ -104,6 +145,40 @@ pub fn run() -> ExitCode {
         shell_word(&push.to_string_lossy())
     );
     ExitCode::SUCCESS
+}
+
+/// The Matrix part, numbered on from `shown` pushes.
+#[cfg(feature = "matrix")]
+fn matrix(shown: usize) -> Result<(), ExitCode> {
+    use crate::matrix::{load_bytes, memory_store, Secrets};
+    use pushseal::matrix::decrypt_push as decrypt_matrix;
+
+    outln!("Matrix: opening the sample Megolm key export with its passphrase (PBKDF2)...");
+    let loaded = load_bytes(
+        "the demo Matrix keys file",
+        MATRIX_KEYS.as_bytes(),
+        Secrets::FileOnly,
+    )
+    .map_err(|e| {
+        errln!("pushseal: {e}");
+        ExitCode::FAILURE
+    })?;
+    // The sample export holds one session of an algorithm pushseal rejects
+    // on purpose; say so where the demo's reader looks.
+    for note in &loaded.skipped {
+        outln!("  {note}");
+    }
+    let mut sessions = memory_store(loaded);
+    outln!("Room sessions imported; each push below is decrypted as a phone would.\n");
+    for (i, (file, label, payload)) in MATRIX_PUSHES.iter().enumerate() {
+        outln!("── {}. {label} [matrix]  (cli/demo/{file})", shown + i + 1);
+        out!(
+            "{}",
+            render::text(&decrypt_matrix(payload.as_bytes(), &mut sessions))
+        );
+        outln!();
+    }
+    Ok(())
 }
 
 /// How this program was started, so the printed command runs as pasted.

@@ -87,6 +87,8 @@ pub struct Loaded {
     pub device_id: String,
     pub sessions: Vec<RoomSession>,
     pub backup: Option<(BackupKey, String)>,
+    /// One line per session that could not be used, for the user to see.
+    pub skipped: Vec<String>,
 }
 
 impl Loaded {
@@ -103,6 +105,30 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
     let label = format!("keys file {}", path.display());
     let bytes =
         Zeroizing::new(std::fs::read(path).map_err(|e| format!("cannot read {label}: {e}"))?);
+    let loaded = load_bytes(&label, &bytes, Secrets::FileOrEnv)?;
+    for w in &loaded.skipped {
+        errln!("pushseal: {w}");
+    }
+    Ok(loaded)
+}
+
+/// Where a keys file's passphrase and recovery key may come from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Secrets {
+    /// The environment first, then the file (a user's own keys file).
+    FileOrEnv,
+    /// The file only: the demo's file carries its own, and a secret in the
+    /// environment meant for the user's data must not be tried on it.
+    FileOnly,
+}
+
+/// [`load`] on bytes already read; `label` names them in errors.
+pub fn load_bytes(label: &str, bytes: &[u8], secrets: Secrets) -> Result<Loaded, String> {
+    let env = |name: &str| {
+        (secrets == Secrets::FileOrEnv)
+            .then(|| std::env::var(name).ok().map(Zeroizing::new))
+            .flatten()
+    };
     let file: KeysFile = serde_json::from_slice(&bytes).map_err(|e| {
         format!(
             "{label}: not a Matrix keys file (line {} column {})",
@@ -112,10 +138,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
     })?;
     let import = match (&file.room_keys.export, &file.room_keys.sessions) {
         (Some(armoured), _) => {
-            let env = std::env::var(EXPORT_PASSPHRASE_ENV)
-                .ok()
-                .map(Zeroizing::new);
-            let passphrase = env
+            let passphrase = env(EXPORT_PASSPHRASE_ENV)
                 .or_else(|| file.room_keys.passphrase.clone())
                 .ok_or_else(|| {
                     format!(
@@ -141,28 +164,30 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
         mut sessions,
         skipped,
     } = import;
-    for s in &skipped {
-        errln!(
-            "pushseal: skipped session {} of room {} ({})",
-            s.session_id.as_deref().unwrap_or("?"),
-            s.room_id.as_deref().unwrap_or("?"),
-            s.reason
-        );
-    }
+    let mut notes: Vec<String> = skipped
+        .iter()
+        .map(|s| {
+            format!(
+                "skipped session {} of room {} ({})",
+                s.session_id.as_deref().unwrap_or("?"),
+                s.room_id.as_deref().unwrap_or("?"),
+                s.reason
+            )
+        })
+        .collect();
     let mut backup = None;
     if let Some(section) = &file.backup {
-        let env = std::env::var(RECOVERY_KEY_ENV).ok().map(Zeroizing::new);
-        if let Some(recovery) = env.or_else(|| section.recovery_key.clone()) {
+        if let Some(recovery) = env(RECOVERY_KEY_ENV).or_else(|| section.recovery_key.clone()) {
             let data = section.account_data.as_ref();
             let (key, _) = unlock_backup(&section.version, data, Unlock::RecoveryKey(&recovery))
                 .map_err(|e| format!("{label}: the recovery key does not open the backup: {e}"))?;
             if let Some(keys) = &section.keys {
                 let (ok, failed) = key.decrypt_all(keys);
                 for (room, session, e) in failed {
-                    errln!(
-                        "pushseal: skipped backed-up session {session} of room {room} ({})",
+                    notes.push(format!(
+                        "skipped backed-up session {session} of room {room} ({})",
                         e.code()
-                    );
+                    ));
                 }
                 sessions.extend(ok);
             }
@@ -175,21 +200,27 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
         device_id: file.device_id.unwrap_or_default(),
         sessions,
         backup,
+        skipped: notes,
     })
 }
 
 /// `pushseal decrypt --keys KEYS.json PUSH` for a Matrix keys file: offline.
 pub fn decrypt_with_keys(path: &Path, bytes: &[u8]) -> Result<FetchOutcome, String> {
-    let loaded = load(path)?;
-    let mut store = MemoryStore::new();
-    for s in loaded.sessions {
-        store.add(s);
-    }
+    let mut store = memory_store(load(path)?);
     Ok(FetchOutcome {
         outcome: decrypt_push(bytes, &mut store),
         fetched: false,
         room_key_fetched: false,
     })
+}
+
+/// The sessions of a keys file, held in memory for offline decryption.
+pub fn memory_store(loaded: Loaded) -> MemoryStore {
+    let mut store = MemoryStore::new();
+    for s in loaded.sessions {
+        store.add(s);
+    }
+    store
 }
 
 /// `pushseal import --keys KEYS.json` for a Matrix keys file. The file is

@@ -149,6 +149,58 @@ fn the_demo_ends_with_a_command_that_works_as_printed() {
 }
 
 #[test]
+fn the_demo_decrypts_the_matrix_samples_and_prints_a_matrix_command() {
+    let out = pushseal(&["demo"])
+        .env("PUSHSEAL_EXPORT_PASSPHRASE", "not the demo's passphrase")
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let matrix: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.ends_with(".json)") && l.contains("[matrix]"))
+        .collect();
+    assert_eq!(matrix.len(), 3, "{stdout}");
+    // Each Matrix push shows what a phone would: two decrypted, the
+    // event_id_only one waiting for its fetch.
+    let after = |marker: &str| -> String {
+        let start = stdout.find(marker).unwrap();
+        stdout[start..]
+            .lines()
+            .skip(1)
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let m01 = after("(cli/demo/m01-fcm-data-matrix.json)");
+    assert!(m01.contains("status:  decrypted with current key"), "{m01}");
+    assert!(
+        m01.contains("body:    Hi Bob, the build is green ✅"),
+        "{m01}"
+    );
+    let m02 = after("(cli/demo/m02-fcm-v1-matrix-thread.json)");
+    assert!(m02.contains("status:  decrypted"), "{m02}");
+    assert!(m02.contains("body:    Replying in the thread 🧵"), "{m02}");
+    let m03 = after("(cli/demo/m03-apns-id-only-matrix.json)");
+    assert!(m03.contains("status:  needs fetch (id_only)"), "{m03}");
+
+    // The Matrix command printed before the last line runs as printed.
+    let lines: Vec<&str> = stdout.lines().collect();
+    let command: Vec<&str> = lines[lines.len() - 2].split_whitespace().collect();
+    assert!(command[3].ends_with("matrix-keys.json"), "{command:?}");
+    let ran = Command::new(command[0])
+        .args(&command[1..])
+        .current_dir(repo())
+        .env_remove("PUSHSEAL_EXPORT_PASSPHRASE")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&ran);
+    assert_eq!(ran.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("Hi Bob, the build is green ✅"), "{stdout}");
+}
+
+#[test]
 fn help_describes_every_option_and_lists_the_exit_codes() {
     let commands: [&[&str]; 9] = [
         &[],
