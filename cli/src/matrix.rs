@@ -129,7 +129,7 @@ pub fn load_bytes(label: &str, bytes: &[u8], secrets: Secrets) -> Result<Loaded,
             .then(|| std::env::var(name).ok().map(Zeroizing::new))
             .flatten()
     };
-    let file: KeysFile = serde_json::from_slice(&bytes).map_err(|e| {
+    let file: KeysFile = serde_json::from_slice(bytes).map_err(|e| {
         format!(
             "{label}: not a Matrix keys file (line {} column {})",
             e.line(),
