@@ -74,6 +74,10 @@ check samples "samples on the real library (android-sample, ios-sample, packagin
   scripts/check-samples.sh
 check android "Android-only Rust code type-checks (cargo check --target aarch64-linux-android)" \
   scripts/check-android.sh
+check size "size gate: the stripped aarch64 phone library, both protocols + fetch, within 4,000,000 bytes" \
+  scripts/size.sh --quick
+check aarch64 "core tests built for aarch64 and run under qemu (the quick subset; the full run is scripts/test-aarch64.sh)" \
+  scripts/test-aarch64.sh --quick
 check deny "cargo deny: licences, bans, sources" scripts/deny.sh
 # Skips with a message, and passes, where no nightly toolchain is installed.
 check fuzz "fuzz targets, a fixed number of runs each (the first build takes minutes)" \
