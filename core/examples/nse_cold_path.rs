@@ -1,6 +1,6 @@
 //! The notification extension's cold path, alone in a fresh process: open
-//! the store read-only with the raw key, find the room key, decrypt one
-//! push. Prints the time of each step and the peak resident memory.
+//! the store read-only with the raw key, find the room key (Rocket.Chat) or
+//! load and unpickle the Megolm session (Matrix), decrypt one push. Prints the time of each step and the peak resident memory.
 //! `scripts/bench-nse-cold.sh` prepares a store and runs this many times.
 //!
 //! With REPEAT, the same process then handles the push REPEAT more times
@@ -12,7 +12,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use pushseal::rocketchat::decrypt_push;
+use pushseal::decrypt_from_store as decrypt_push;
 use pushseal::store::{OpenMode, Store, StoreKey};
 
 fn main() -> ExitCode {
