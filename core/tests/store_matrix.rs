@@ -293,3 +293,55 @@ fn the_dispatch_point_routes_by_the_push_shape() {
         assert_eq!(outcome.protocol(), pushseal::Protocol::RocketChat);
     }
 }
+
+/// One server URL holds one account. Claiming it for the other protocol is
+/// refused with a typed error, and the account already there keeps its
+/// user, its token and its keys.
+#[test]
+fn an_account_of_the_other_protocol_on_the_same_server_is_refused_and_kept() {
+    let scratch = Scratch::new();
+    let key = StoreKey::generate();
+    let v = vectors();
+    let store = filled(&scratch, &key);
+
+    let err = store.set_account(HS, "rcUserId").unwrap_err();
+    assert!(
+        matches!(&err, StoreError::ServerTaken { server, protocol } if server == HS && protocol == "matrix"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("remove it first"), "{err}");
+    assert_eq!(
+        store.user_id(HS).unwrap().as_deref(),
+        Some("@bob:example.org")
+    );
+    let outcome = decrypt(&store, &push(&v, "fcm-data-text"));
+    assert_eq!(outcome.status(), "decrypted", "{outcome:?}");
+
+    // And the other way round: a Rocket.Chat account is not replaced by a
+    // Matrix one, and its token stays.
+    const RC: &str = "https://chat.example.org";
+    store.set_account(RC, "rcUserId").unwrap();
+    store
+        .set_auth_token(RC, SecretString::from("rc-token"))
+        .unwrap();
+    let err = store
+        .set_matrix_account(RC, "@bob:example.org", "PUSHSEALBOB")
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::ServerTaken { protocol, .. } if protocol == "rocketchat"),
+        "{err:?}"
+    );
+    let (user, token) = store.auth(RC).unwrap().unwrap();
+    assert_eq!((user.as_str(), token.expose()), ("rcUserId", "rc-token"));
+    assert!(store
+        .matrix_accounts()
+        .unwrap()
+        .iter()
+        .all(|a| a.server != RC));
+
+    // Once removed, the server may be claimed for the other protocol.
+    assert!(store.remove_account(RC).unwrap());
+    store
+        .set_matrix_account(RC, "@bob:example.org", "PUSHSEALBOB")
+        .unwrap();
+}

@@ -85,7 +85,9 @@ impl From<StoreError> for PushsealError {
             StoreError::Busy | StoreError::Conflict(_) => Self::StoreBusy(e.to_string()),
             StoreError::Closed => Self::StoreClosed,
             StoreError::ReadOnly => Self::StoreReadOnly,
-            StoreError::InvalidKey(_) => Self::InvalidInput(e.to_string()),
+            StoreError::InvalidKey(_) | StoreError::ServerTaken { .. } => {
+                Self::InvalidInput(e.to_string())
+            }
             StoreError::UnknownAccount(server) => Self::UnknownAccount(server),
             StoreError::Invalid(inner) => (*inner).into(),
             // Damage, schemas, SQLite failures, and kinds added later: the

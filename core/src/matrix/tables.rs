@@ -15,8 +15,10 @@ use vodozemac::megolm::InboundGroupSession;
 use zeroize::Zeroizing;
 
 use super::{replace_decision, Replace, RoomSession, SecretKey32, SessionStore};
+use crate::outcome::Protocol;
 use crate::secret::SecretString;
 use crate::server::normalize_server;
+use crate::store::accounts::claim_account;
 use crate::store::{Component, OpenMode, Store, StoreError, StoreKey};
 
 /// Registered in [`crate::protocols::STORE_COMPONENTS`].
@@ -26,7 +28,6 @@ pub(crate) const STORE_COMPONENT: Component = Component {
 };
 
 const PICKLE_INFO: &[u8] = b"pushseal/matrix/session-pickle/v1";
-const PROTOCOL: &str = "matrix";
 
 /// The pickle key of a store key.
 fn pickle_key(key: &StoreKey) -> Zeroizing<[u8; 32]> {
@@ -100,26 +101,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let server = normalize_server(homeserver)?;
         self.write(|tx| {
-            let existing: Option<(i64, String, String)> = tx
-                .query_row(
-                    "SELECT id, user_id, protocol FROM accounts WHERE server = ?1",
-                    [&server],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()?;
-            let id = match existing {
-                Some((id, user, protocol)) if user == user_id && protocol == PROTOCOL => id,
-                other => {
-                    if other.is_some() {
-                        tx.execute("DELETE FROM accounts WHERE server = ?1", [&server])?;
-                    }
-                    tx.execute(
-                        "INSERT INTO accounts (server, user_id, protocol) VALUES (?1, ?2, 'matrix')",
-                        [&server, user_id],
-                    )?;
-                    tx.last_insert_rowid()
-                }
-            };
+            let id = claim_account(tx, &server, user_id, Protocol::Matrix)?;
             tx.execute(
                 "INSERT INTO matrix_accounts (account_id, device_id) VALUES (?1, ?2)
                  ON CONFLICT (account_id) DO UPDATE SET device_id = excluded.device_id",

@@ -61,6 +61,10 @@ pub enum StoreError {
     /// No account for this server in the store.
     #[error("no account for server {0} in the key store")]
     UnknownAccount(String),
+    /// The server already has an account of another protocol; remove that
+    /// account first. The store is unchanged.
+    #[error("server {server} already has a {protocol} account in the key store; remove it first")]
+    ServerTaken { server: String, protocol: String },
     /// The input was rejected before it reached the store: a bad server URL,
     /// a wrong E2E password, a private key that does not parse.
     /// Boxed: [`Error::Store`] holds a `StoreError` in turn.

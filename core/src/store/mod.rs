@@ -42,7 +42,7 @@
 //! own (`rocketchat::store`, `matrix`'s `tables.rs`), registered in
 //! `core/src/protocols.rs`.
 
-mod accounts;
+pub(crate) mod accounts;
 mod connection;
 mod create;
 mod error;
