@@ -8,11 +8,14 @@ use std::process::ExitCode;
 use pushseal::matrix::backup::{
     unlock as unlock_backup, AccountData, BackupKey, BackupVersion, RoomKeys, Unlock,
 };
-use pushseal::matrix::fetch::{backup_keys_path, backup_version_path, whoami_path};
+use pushseal::matrix::fetch::{
+    account_data_path, backup_keys_path, backup_version_path, whoami_path,
+};
 use pushseal::matrix::fetch_net::NetHomeserver;
 use pushseal::matrix::sessions::{import_sessions, Import, RoomSession};
 use pushseal::matrix::{
-    decrypt_push, decrypt_with_store, export, fetch_with_store, parse_push, MemoryStore,
+    decrypt_push, decrypt_with_store, export, fetch_with_store, parse_push, Error as MatrixError,
+    MemoryStore,
 };
 use pushseal::net::{FetchOutcome, Http};
 use pushseal::normalize_server;
@@ -28,6 +31,8 @@ use crate::store::Location;
 pub const EXPORT_PASSPHRASE_ENV: &str = "PUSHSEAL_EXPORT_PASSPHRASE";
 pub const RECOVERY_KEY_ENV: &str = "PUSHSEAL_RECOVERY_KEY";
 pub const BACKUP_PASSPHRASE_ENV: &str = "PUSHSEAL_BACKUP_PASSPHRASE";
+const DEFAULT_KEY: &str = "m.secret_storage.default_key";
+const BACKUP_SECRET: &str = "m.megolm_backup.v1";
 /// Exit code when the server could not be used (as for Rocket.Chat).
 const EXIT_FAILED: u8 = 1;
 
@@ -354,6 +359,52 @@ fn backup_version(
     }
 }
 
+/// The secret-storage account data of `user_id`: the default key's id, its
+/// description and the encrypted backup key. `None` when the account has no
+/// secret storage (a 404 for any of them).
+fn secret_storage(
+    hs: &NetHomeserver<'_>,
+    server: &str,
+    user_id: &str,
+    net: &NetArgs,
+) -> Result<Option<AccountData>, String> {
+    let get = |kind: &str| -> Result<Option<Value>, String> {
+        let answer = hs
+            .get_under(&account_data_path(user_id, kind), net.deadline())
+            .map_err(|e| format!("{server}: {e}"))?;
+        match answer.status {
+            200 => serde_json::from_slice(&answer.body)
+                .map(Some)
+                .map_err(|_| format!("{server} answered account data {kind} with something else")),
+            404 => Ok(None),
+            401 => Err(format!("{server} refused the access token (unauthorized)")),
+            s => Err(format!("{server}: account data {kind} answered HTTP {s}")),
+        }
+    };
+    let mut data = AccountData::new();
+    let Some(default) = get(DEFAULT_KEY)? else {
+        return Ok(None);
+    };
+    let Some(id) = default
+        .get("key")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+    else {
+        return Ok(None);
+    };
+    data.insert(DEFAULT_KEY.to_owned(), default);
+    for kind in [
+        format!("m.secret_storage.key.{id}"),
+        BACKUP_SECRET.to_owned(),
+    ] {
+        let Some(content) = get(&kind)? else {
+            return Ok(None);
+        };
+        data.insert(kind, content);
+    }
+    Ok(Some(data))
+}
+
 /// `pushseal unlock --server URL [--passphrase]`: the recovery key (or
 /// passphrase) is checked against the backup's public key before the
 /// backup key is stored.
@@ -388,7 +439,23 @@ pub fn unlock(
     } else {
         Unlock::RecoveryKey(&secret)
     };
-    let key = match unlock_backup(&version, None, input) {
+    // The raw backup key (or backup passphrase) needs nothing more. What
+    // Element shows as the recovery key is the secret-storage key, which
+    // opens the backup key kept in the user's account data: fetched only
+    // when the first try does not match the backup.
+    let mut unlocked = unlock_backup(&version, None, input);
+    if matches!(unlocked, Err(MatrixError::PublicKeyMismatch)) {
+        let user_id = store
+            .user_id(&server)
+            .map_err(|e| location.explain(e))?
+            .unwrap_or_default();
+        match secret_storage(&hs, &server, &user_id, net) {
+            Ok(Some(data)) => unlocked = unlock_backup(&version, Some(&data), input),
+            Ok(None) => {}
+            Err(e) => return failed(e),
+        }
+    }
+    let key = match unlocked {
         Ok((key, _)) => key,
         Err(e) => {
             return failed(format!(

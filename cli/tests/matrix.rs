@@ -481,6 +481,82 @@ fn unlock_with_the_backup_passphrase() {
     assert!(ok(&out).contains("unlocked"));
 }
 
+/// Element shows its secret-storage key as "the recovery key". `unlock
+/// --server` opens the backup with it by reading the secret-storage account
+/// data, and only when the key is not the raw backup key.
+#[test]
+fn unlock_with_elements_recovery_key_reads_secret_storage_from_the_server() {
+    let v = matrix_vectors();
+    let server = FakeHomeserver::http(&[]);
+    let unlock = |scratch: &Scratch, env: (&str, &str), flags: &[&str]| {
+        let mut args = vec!["unlock", "--server", server.url.as_str()];
+        args.extend_from_slice(flags);
+        scratch.run(&args, &[env], b"")
+    };
+
+    let raw = Scratch::new("raw-recovery");
+    logged_in(&raw, &server, "keys-sessions.json");
+    server.clear_log();
+    let recovery = v["backup"]["recovery_key"].as_str().unwrap();
+    let out = unlock(&raw, ("PUSHSEAL_RECOVERY_KEY", recovery), &[]);
+    assert!(ok(&out).contains("unlocked key backup version 7"));
+    assert_eq!(
+        server.requests("account_data"),
+        0,
+        "the raw key needs no account data"
+    );
+
+    for (name, env, flags) in [
+        (
+            "ssss-key",
+            (
+                "PUSHSEAL_RECOVERY_KEY",
+                v["backup"]["secret_storage_recovery_key"].as_str().unwrap(),
+            ),
+            &[][..],
+        ),
+        (
+            "ssss-passphrase",
+            (
+                "PUSHSEAL_BACKUP_PASSPHRASE",
+                v["backup"]["secret_storage_passphrase"].as_str().unwrap(),
+            ),
+            &["--passphrase"][..],
+        ),
+    ] {
+        let scratch = Scratch::new(name);
+        logged_in(&scratch, &server, "keys-sessions.json");
+        server.clear_log();
+        let out = unlock(&scratch, env, flags);
+        assert!(ok(&out).contains("unlocked key backup version 7"), "{name}");
+        assert_eq!(server.requests("account_data"), 3, "{name}");
+        assert!(
+            server
+                .log()
+                .iter()
+                .all(|r| r["authorization"] == format!("Bearer {ACCESS_TOKEN}")),
+            "{name}"
+        );
+        let info = json_out(&scratch.run(&["store", "info", "--json"], &[], b""));
+        assert_eq!(info["accounts"][0]["has_backup_key"], true, "{name}");
+        // The stored key opens the backup: a backup-only session arrives.
+        let archived = push(&v, "fcm-v1-no-room-key");
+        let payload = scratch.file("p.json", archived["payload"].to_string().as_bytes());
+        let out = scratch.run(&["decrypt", "--json", &payload], &[], b"");
+        assert_matches(&json_out(&out), &archived["expected_after_backup"], name);
+    }
+
+    // A key that is neither still fails, says "recovery key", stores nothing.
+    let wrong = Scratch::new("wrong-recovery");
+    logged_in(&wrong, &server, "keys-sessions.json");
+    let bad = "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d";
+    let out = unlock(&wrong, ("PUSHSEAL_RECOVERY_KEY", bad), &[]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("recovery key"), "{}", stderr(&out));
+    let info = json_out(&wrong.run(&["store", "info", "--json"], &[], b""));
+    assert_eq!(info["accounts"][0]["has_backup_key"], false);
+}
+
 #[test]
 fn the_bundled_demo_files_work_as_the_readme_says() {
     let scratch = Scratch::new("demo");

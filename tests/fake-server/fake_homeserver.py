@@ -12,6 +12,9 @@ tests/vectors/matrix/README.md):
   GET /_matrix/client/v3/room_keys/version
   GET /_matrix/client/v3/room_keys/keys?version=V
   GET /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}?version=V
+  GET /_matrix/client/v3/user/{userId}/account_data/{type}
+      (the vectors' secret-storage account data; 403 M_FORBIDDEN for
+      another user, 404 M_NOT_FOUND for a type it does not hold)
 
 Every endpoint but /versions needs "Authorization: Bearer <token>", else
 401 M_MISSING_TOKEN / M_UNKNOWN_TOKEN. Path ids are percent-decoded (a "/"
@@ -32,7 +35,7 @@ this server is for tests only):
 
 A fault applies to the next N matching requests (all without "count");
 "path" limits it to one endpoint name (versions, whoami, event,
-backup_version, backup_keys, backup_session). Modes: normal,
+backup_version, backup_keys, backup_session, account_data). Modes: normal,
 unauthorized (401 M_UNKNOWN_TOKEN), not_found (404 M_NOT_FOUND),
 rate_limited (429 M_LIMIT_EXCEEDED with retry_after_ms, default 500; a
 Retry-After header in whole seconds only with "retry_after_header": true), server_error (500 M_UNKNOWN),
@@ -87,6 +90,7 @@ class Fixtures:
         backup = v.get("backup", {})
         self.version = backup.get("version")
         self.keys = backup.get("keys", {"rooms": {}})
+        self.account_data = backup.get("account_data", {})
 
     def event(self, room_id, event_id):
         event = self.events.get((room_id, event_id))
@@ -177,6 +181,8 @@ def route(path):
         return "backup_keys", []
     if len(parts) == 4 and parts[:2] == ["room_keys", "keys"]:
         return "backup_session", [ids[2], ids[3]]
+    if len(parts) == 4 and parts[0] == "user" and parts[2] == "account_data":
+        return "account_data", [ids[1], ids[3]]
     return None
 
 
@@ -333,6 +339,16 @@ class Handler(BaseHTTPRequestHandler):
         if data is None:
             return self.send_json(404, error("M_NOT_FOUND", "No room_keys found"))
         self.send_json(200, data)
+
+
+    def account_data(self, ids, _query):
+        f = self.app.fixtures
+        if ids[0] != f.user_id:
+            return self.send_json(403, error("M_FORBIDDEN", "Cannot get account data for other users."))
+        content = f.account_data.get(ids[1])
+        if content is None:
+            return self.send_json(404, error("M_NOT_FOUND", "Account data not found"))
+        self.send_json(200, copy.deepcopy(content))
 
 
 class App:

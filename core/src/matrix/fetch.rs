@@ -83,6 +83,16 @@ pub fn backup_keys_path(version: &str) -> String {
     )
 }
 
+/// `GET /_matrix/client/v3/user/{userId}/account_data/{type}`: the
+/// secret-storage events an Element recovery key needs to open the backup.
+pub fn account_data_path(user_id: &str, kind: &str) -> String {
+    format!(
+        "{CLIENT_V3}/user/{}/account_data/{}",
+        encode_segment(user_id),
+        encode_segment(kind)
+    )
+}
+
 /// Percent-encodes everything but RFC 3986's unreserved characters, so
 /// `!`, `$`, `:`, `/` and `+` in Matrix ids can never change the path.
 pub fn encode_segment(id: &str) -> String {
