@@ -7,13 +7,53 @@
 //! (open, decrypt, close each time), as iOS reuses a live extension process,
 //! and prints the resident memory after 1, 20 and all pushes: it must not grow.
 //!
+//! With PUSHSEAL_FETCH=1 (a build with the `matrix` and `fetch` features),
+//! a Matrix push goes through `matrix::fetch_with_store` instead, so an
+//! `event_id_only` push fetches its event from the homeserver in the
+//! store: this measures the memory of the fetch path (HTTP client, TLS,
+//! runtime) in the same process shape.
+//!
 //! Usage: PUSHSEAL_STORE_KEY=<64 hex> nse_cold_path STORE PUSH.json [REPEAT]
 
 use std::process::ExitCode;
 use std::time::Instant;
 
-use pushseal::decrypt_from_store as decrypt_push;
 use pushseal::store::{OpenMode, Store, StoreKey};
+use pushseal::Outcome;
+
+/// How a push is decrypted: from the store only, or with fetch on receipt.
+enum Path {
+    Offline,
+    #[cfg(all(feature = "matrix", feature = "fetch"))]
+    Fetch(pushseal::net::Http),
+}
+
+impl Path {
+    fn from_env() -> Result<Self, String> {
+        if std::env::var_os("PUSHSEAL_FETCH").is_none() {
+            return Ok(Self::Offline);
+        }
+        #[cfg(all(feature = "matrix", feature = "fetch"))]
+        {
+            pushseal::net::Http::new(Default::default())
+                .map(Self::Fetch)
+                .map_err(|e| e.to_string())
+        }
+        #[cfg(not(all(feature = "matrix", feature = "fetch")))]
+        Err("PUSHSEAL_FETCH needs the matrix and fetch features".into())
+    }
+
+    fn decrypt(&self, push: &[u8], store: &Store) -> Outcome {
+        match self {
+            Self::Offline => pushseal::decrypt_from_store(push, store),
+            #[cfg(all(feature = "matrix", feature = "fetch"))]
+            Self::Fetch(http) => {
+                let deadline = pushseal::net::Deadline::after(std::time::Duration::from_secs(10));
+                pushseal::matrix::fetch_with_store(push, store, http, deadline).outcome
+            }
+        }
+    }
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -35,6 +75,14 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
 
+    let path = match Path::from_env() {
+        Ok(path) => path,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+
     let start = Instant::now();
     let store = match Store::open(store_path, &key, OpenMode::ReadOnly) {
         Ok(store) => store,
@@ -44,7 +92,7 @@ fn main() -> ExitCode {
         }
     };
     let opened = Instant::now();
-    let outcome = decrypt_push(&push, &store);
+    let outcome = path.decrypt(&push, &store);
     let decrypted = Instant::now();
     let closed = store.close();
     let done = Instant::now();
@@ -63,7 +111,7 @@ fn main() -> ExitCode {
     }
     match args.get(3).map(|n| n.parse::<usize>()) {
         None => ExitCode::SUCCESS,
-        Some(Ok(repeat)) => repeat_pushes(store_path, &key, &push, repeat),
+        Some(Ok(repeat)) => repeat_pushes(&path, store_path, &key, &push, repeat),
         Some(Err(_)) => {
             eprintln!("REPEAT must be a number");
             ExitCode::from(2)
@@ -71,14 +119,20 @@ fn main() -> ExitCode {
     }
 }
 
-fn repeat_pushes(store_path: &str, key: &StoreKey, push: &[u8], repeat: usize) -> ExitCode {
+fn repeat_pushes(
+    path: &Path,
+    store_path: &str,
+    key: &StoreKey,
+    push: &[u8],
+    repeat: usize,
+) -> ExitCode {
     let after_first = rss_kib("VmRSS:");
     let mut after_20 = None;
     for i in 1..=repeat {
         let Ok(store) = Store::open(store_path, key, OpenMode::ReadOnly) else {
             return ExitCode::from(1);
         };
-        let ok = decrypt_push(push, &store).status() == "decrypted";
+        let ok = path.decrypt(push, &store).status() == "decrypted";
         if !ok || store.close().is_err() {
             return ExitCode::from(1);
         }
