@@ -48,8 +48,13 @@ if $run_swift; then
   step "Swift: swift test (XCTest) via scripts/swift.sh"
   # --disable-swift-testing: the tests are XCTest; without it swift 6 ends
   # with the empty swift-testing run ("0 tests passed").
+  # A target/ that links to a build dir outside the repository (one per
+  # worktree) must be mounted in the chroot too.
+  binds=()
+  real_lib="$(cd "$lib_dir" && pwd -P)"
+  [[ "$real_lib" == "$repo"/* ]] || binds=(--extra-bind "$real_lib")
   PUSHSEAL_LIB_DIR="$lib_dir" LD_LIBRARY_PATH="$lib_dir" \
-    scripts/swift.sh --chdir bindings/swift -- test --disable-swift-testing 2>&1 | tee "$logs/swift.log"
+    scripts/swift.sh --chdir bindings/swift ${binds[@]+"${binds[@]}"} -- test --disable-swift-testing 2>&1 | tee "$logs/swift.log"
   # XCTest's closing "Executed N tests, with F failures (U unexpected)"
   # (on stderr on macOS, hence 2>&1).
   read -r run fails < <(sed -n 's/^[[:space:]]*Executed \([0-9]*\) tests\{0,1\}, with \([0-9]*\) failures.*/\1 \2/p' "$logs/swift.log" | tail -n 1)

@@ -9,7 +9,7 @@
 /// with the constants in `bindings/kotlin/src/main/kotlin/org/pushseal/Contract.kt`
 /// and `bindings/swift/Sources/Pushseal/Contract.swift` (a test below
 /// reads them).
-pub const CONTRACT_VERSION: u32 = 1;
+pub const CONTRACT_VERSION: u32 = 2;
 
 /// The contract version this library was built with.
 #[uniffi::export]

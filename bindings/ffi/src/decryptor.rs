@@ -405,10 +405,22 @@ mod matrix_tests {
             decryptor.decrypt_offline(push.clone()),
             decryptor.decrypt_blocking(push, 5000),
         ] {
+            let want = &v["pushes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["id"] == "fcm-data-text")
+                .unwrap()["expected"];
             match result {
-                DecryptResult::Decrypted { title, body, .. } => {
+                DecryptResult::Decrypted {
+                    title,
+                    body,
+                    fields,
+                } => {
                     assert_eq!(title, "Project X");
                     assert_eq!(body.expose(), "Hi Bob, the build is green ✅");
+                    let index = want["message_index"].as_u64().unwrap();
+                    assert_eq!(fields.message_index.map(u64::from), Some(index));
                 }
                 other => panic!("not decrypted: {}", other.status()),
             }

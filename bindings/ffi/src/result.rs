@@ -94,6 +94,9 @@ pub struct NotificationFields {
     pub algorithm: Option<String>,
     /// False when an old (rotated-out) room key was needed.
     pub key_current: Option<bool>,
+    /// The Megolm ratchet index the message was encrypted at (Matrix,
+    /// decrypted only); `None` for Rocket.Chat, which has none.
+    pub message_index: Option<u32>,
     /// The message was fetched from the server.
     pub fetched: bool,
     /// The room key was fetched from the server.
@@ -164,6 +167,7 @@ impl From<FetchOutcome> for DecryptResult {
                     fields.key_id = Some(key.key_id.clone());
                     fields.algorithm = Some(key.algorithm.clone());
                     fields.key_current = Some(key.current);
+                    fields.message_index = key.message_index;
                 }
                 Self::Decrypted {
                     title: n.title,

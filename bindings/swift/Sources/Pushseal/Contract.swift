@@ -10,7 +10,7 @@ public enum PushsealSetupError: Error, Equatable {
 extension Pushseal {
     /// Must equal the library's `CONTRACT_VERSION` (bindings/ffi/src/contract.rs);
     /// a Rust test reads this line.
-    public static let contractVersion: UInt32 = 1
+    public static let contractVersion: UInt32 = 2
     /// uniffi's scaffolding contract for the pinned uniffi (=0.32.2).
     public static let uniffiContractVersion: UInt32 = 30
 

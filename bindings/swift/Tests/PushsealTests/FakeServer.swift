@@ -1,21 +1,30 @@
 import Foundation
 
-/// The fake Rocket.Chat server (tests/fake-server/fake_rocketchat.py) as a
-/// child process on 127.0.0.1. It exits when its stdin closes.
+/// A fake server of tests/fake-server as a child process on 127.0.0.1: the
+/// Rocket.Chat one (`FakeServer()`) or the Matrix homeserver
+/// (`FakeServer.homeserver()`). It exits when its stdin closes.
 final class FakeServer {
     static let token = "fake-auth-token"
+    /// The homeserver's access token (`Authorization: Bearer`).
+    static let matrixToken = "fake-access-token"
+
+    /// fake_homeserver.py serving tests/vectors/matrix/matrix.json.
+    static func homeserver(_ extra: [String] = []) throws -> FakeServer {
+        try FakeServer(extra, script: "fake_homeserver.py", fixtures: "matrix/matrix.json", token: matrixToken)
+    }
 
     let port: Int
     let url: String
     private let process: Process
     private let stdin: Pipe
 
-    init(tls: Bool = false, _ extra: [String] = []) throws {
+    init(tls: Bool = false, _ extra: [String] = [], script: String = "fake_rocketchat.py",
+         fixtures: String = "rocketchat.json", token: String = FakeServer.token) throws {
         let repo = Vectors.repo
         let python = ProcessInfo.processInfo.environment["PUSHSEAL_PYTHON"] ?? "python3"
-        var args = [python, repo.appendingPathComponent("tests/fake-server/fake_rocketchat.py").path,
-                    "--port", "0", "--token", FakeServer.token, "--max-seconds", "300",
-                    "--fixtures", Vectors.file("rocketchat.json").path] + extra
+        var args = [python, repo.appendingPathComponent("tests/fake-server/\(script)").path,
+                    "--port", "0", "--token", token, "--max-seconds", "300",
+                    "--fixtures", Vectors.file(fixtures).path] + extra
         if tls { args += ["--tls", FakeServer.tlsFile("server.pem").path, FakeServer.tlsFile("server.key").path] }
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -28,7 +37,7 @@ final class FakeServer {
         let line = FakeServer.readLine(stdout.fileHandleForReading)
         guard line.hasPrefix("READY "), let port = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) else {
             process.terminate()
-            throw NSError(domain: "FakeServer", code: 1, userInfo: [NSLocalizedDescriptionKey: "did not start: \(line)"])
+            throw NSError(domain: "FakeServer", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(script) did not start: \(line)"])
         }
         self.port = port
         url = "\(tls ? "https" : "http")://127.0.0.1:\(port)"
@@ -46,8 +55,13 @@ final class FakeServer {
 
     /// How many requests an endpoint got.
     func requests(_ endpoint: String) throws -> Int {
+        try requestCounts()[endpoint] ?? 0
+    }
+
+    /// Every endpoint's request count, as the server reports it (GET /_control).
+    func requestCounts() throws -> [String: Int] {
         let state = Vectors.object(Data(try request("GET", nil).utf8))
-        return (state["requests"] as? [String: Any])?[endpoint] as? Int ?? 0
+        return (state["requests"] as? [String: Any] ?? [:]).compactMapValues { $0 as? Int }
     }
 
     /// Plain HTTP/1.1 over a socket: the tests need nothing from URLSession.

@@ -80,6 +80,8 @@ func mismatch(_ result: DecryptResult, _ want: [String: Any]) -> String? {
         ("status", result.status), ("rid", f.roomId), ("message_id", f.messageId), ("thread_id", f.threadId),
         ("sender_username", f.senderUsername), ("key_id", decrypted ? f.keyId : nil),
         ("algorithm", decrypted ? f.algorithm : nil), ("reason", result.failureCode),
+        // Rocket.Chat has no message index: always nil (the vectors name none).
+        ("message_index", f.messageIndex.map { String($0) }),
     ]
     if want.str("title") != nil { got.append(("title", result.displayTitle)) }
     if shown && want.str("body") != nil { got.append(("body", result.exposeBody())) }

@@ -9,7 +9,7 @@ import com.sun.jna.Native
  * reads these two lines to keep them in step.
  */
 internal object Contract {
-    const val CONTRACT_VERSION = 1
+    const val CONTRACT_VERSION = 2
 
     /** uniffi's own scaffolding contract for the pinned uniffi (=0.32.2). */
     const val UNIFFI_CONTRACT_VERSION = 30

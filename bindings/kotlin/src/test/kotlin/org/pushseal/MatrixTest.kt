@@ -1,34 +1,21 @@
 package org.pushseal
 
 import kotlinx.coroutines.runBlocking
-import kotlinx.serialization.json.Json
-import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.jsonArray
 import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.jsonPrimitive
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
-import org.pushseal.support.Vectors
+import org.pushseal.support.MatrixVectors
+import org.pushseal.support.messageIndex
 import org.pushseal.support.str
 import java.io.File
 import java.util.Collections
 import kotlin.time.Duration.Companion.seconds
-
-/** tests/vectors/matrix/ (see its README). */
-private object MatrixVectors {
-    val all: JsonObject by lazy { Json.parseToJsonElement(file("matrix.json").readText()).jsonObject }
-    val export: String by lazy { file("export.txt").readText() }
-    val account: JsonObject get() = all["account"]!!.jsonObject
-    val homeserver: String get() = account.str("homeserver")!!
-    val keyExport: JsonObject get() = all["key_export"]!!.jsonObject
-    val passphrase: String get() = keyExport.str("passphrase")!!
-    val backup: JsonObject get() = all["backup"]!!.jsonObject
-    fun push(id: String): JsonObject = all["pushes"]!!.jsonArray.map { it.jsonObject }.first { it.str("id") == id }
-    private fun file(name: String) = File(Vectors.repo, "tests/vectors/matrix/$name")
-}
 
 /** Matrix through the bindings: a real SQLCipher store, the Matrix vectors, the same decrypt calls. */
 class MatrixTest {
@@ -78,9 +65,45 @@ class MatrixTest {
                     assertEquals(expected.str("sender_username"), f.senderUsername)
                     assertEquals(expected.str("key_id"), f.keyId)
                     assertEquals(expected.str("algorithm"), f.algorithm)
+                    assertEquals(expected.messageIndex(), f.messageIndex)
                 }
             }
         }
+    }
+
+    @Test
+    fun `every Matrix vector push gives its expected status and message index offline`() {
+        // A fresh store per push, as core/tests/matrix_vectors.rs: a replay
+        // only fails after the pushes its `after` names.
+        var decrypted = 0
+        val wrong = MatrixVectors.pushes.mapIndexedNotNull { i, p ->
+            val id = p.str("id")!!
+            val want = p["expected"]!!.jsonObject
+            val store = Pushseal.openStore(File(dir, "store-$i.db"), Pushseal.generateStoreKey(), StoreMode.READ_WRITE)
+            store.use {
+                store.setMatrixAccount(hs, MatrixVectors.account.str("user_id")!!, MatrixVectors.account.str("device_id")!!, null)
+                store.importMatrixSessions(hs, MatrixVectors.storeSessions)
+                Pushseal.decryptor(store).use { decryptor ->
+                    for (before in p["after"]?.jsonArray.orEmpty()) {
+                        decryptor.decryptOffline(MatrixVectors.payload(before.jsonPrimitive.content))
+                    }
+                    val result = decryptor.decryptOffline(p["payload"].toString())
+                    val f = result.notificationFields
+                    if (result is DecryptResult.Decrypted) decrypted++
+                    when {
+                        result.status != want.str("status") -> "$id: status ${result.status}, want ${want.str("status")}"
+                        f.messageIndex != want.messageIndex() -> "$id: message index ${f.messageIndex}, want ${want.messageIndex()}"
+                        f.chatProtocol != ChatProtocol.MATRIX -> "$id: protocol ${f.chatProtocol}"
+                        else -> null
+                    }
+                }
+            }
+        }
+        assertTrue(wrong.isEmpty(), wrong.joinToString("\n"))
+        // Not only index 0: the vectors cross the ratchet's 2^8 reseed.
+        val indices = MatrixVectors.pushes.mapNotNull { it["expected"]!!.jsonObject.messageIndex() }.toSet()
+        assertTrue(indices.size > 5 && 256u in indices, "$indices")
+        assertEquals(MatrixVectors.pushes.count { it["expected"]!!.jsonObject.str("status") == "decrypted" }, decrypted)
     }
 
     @Test

@@ -98,6 +98,8 @@ class VectorsTest {
             "key_id" to f.keyId.takeIf { decrypted },
             "algorithm" to f.algorithm.takeIf { decrypted },
             "reason" to result.failureCode,
+            // Rocket.Chat has no message index: always null (the vectors name none).
+            "message_index" to f.messageIndex?.toString(),
         )
         if (want.str("title") != null) got["title"] = result.displayTitle
         val shown = result is DecryptResult.Decrypted || result is DecryptResult.NotEncrypted
