@@ -99,9 +99,14 @@ fi
 
 if $run_ios; then
   step "ios-sample: swift test (Swift 6 mode, XCTest) via scripts/swift.sh"
+  # A target/ that links to a build dir outside the repository must be
+  # mounted in the chroot too (as in scripts/test-bindings.sh).
+  binds=()
+  real_lib="$(cd "$lib_dir" && pwd -P)"
+  [[ "$real_lib" == "$repo"/* ]] || binds=(--extra-bind "$real_lib")
   set +e
   PUSHSEAL_LIB_DIR="$lib_dir" LD_LIBRARY_PATH="$lib_dir" \
-    scripts/swift.sh --chdir ios-sample -- test --disable-swift-testing 2>&1 | tee "$logs/ios.log"
+    scripts/swift.sh --chdir ios-sample ${binds[@]+"${binds[@]}"} -- test --disable-swift-testing 2>&1 | tee "$logs/ios.log"
   status=${PIPESTATUS[0]}
   set -e
   # XCTest's closing "Executed N tests, with F failures (U unexpected)".

@@ -3,8 +3,9 @@ import Pushseal
 import Security
 import UserNotifications
 
-/// The Notification Service Extension: decrypts a Rocket.Chat e2e push with
-/// pushseal before iOS shows it. iOS gives the extension about 30 s and
+/// The Notification Service Extension: decrypts a Rocket.Chat e2e push or a
+/// Matrix (Megolm) push with pushseal before iOS shows it; one store holds
+/// the accounts of both, and pushseal tells them apart by the push's shape. iOS gives the extension about 30 s and
 /// 24 MB; pushseal gets 25 s for everything, fetch included.
 ///
 /// iOS calls `didReceive` and `serviceExtensionTimeWillExpire` on threads of

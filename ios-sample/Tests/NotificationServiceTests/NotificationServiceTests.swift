@@ -74,15 +74,71 @@ final class NotificationServiceTests: XCTestCase {
         XCTAssertEqual(deliveries.all.count, 1)
     }
 
+    /// A Matrix account beside the Rocket.Chat one in the same store. Element
+    /// X's pushes carry only the event id, so the extension fetches the event
+    /// from the homeserver and decrypts it with the session the app stored;
+    /// the Rocket.Chat push still decrypts from the same store.
+    func testAMatrixPushIsFetchedAndDecryptedBesideRocketChat() throws {
+        let homeserver = try FakeServer.homeserver()
+        try writeStore(server: Vectors.server, matrix: homeserver.url)
+        let push = MatrixVectors.push("apns-id-only-text")
+        let expected = push["expected_after_fetch"] as! [String: Any]
+        let delivered = try XCTUnwrap(receive(push["payload"]!).first)
+        XCTAssertEqual(delivered.title, expected["title"] as? String)
+        XCTAssertEqual(delivered.body, expected["body"] as? String)
+        XCTAssertEqual(delivered.threadIdentifier, expected["rid"] as? String)
+
+        let rocketChat = Vectors.push("p01-apns-rc.v2-gcm-m01")
+        let rcDelivered = try XCTUnwrap(receive(rocketChat["payload"]!).first)
+        XCTAssertEqual(rcDelivered.body, (rocketChat["expected"] as! [String: Any])["body"] as? String)
+    }
+
+    /// A Matrix push whose room session the store lacks: the extension shows
+    /// pushseal's safe fallback, never the event's ciphertext or an empty body.
+    func testAMatrixPushWithoutItsSessionShowsTheSafeFallback() throws {
+        let homeserver = try FakeServer.homeserver()
+        try writeStore(server: Vectors.server, matrix: homeserver.url, matrixSessions: false)
+        let push = MatrixVectors.push("apns-id-only-text")
+        let delivered = try XCTUnwrap(receive(push["payload"]!).first)
+
+        // What the library itself returns for this push from such a store.
+        let key = generateStoreKey()
+        let path = container.appendingPathComponent("alone.db").path
+        let store = try Pushseal.openStore(path: path, key: key)
+        let account = MatrixVectors.account
+        try store.setMatrixAccount(homeserver: homeserver.url, userId: account["user_id"] as! String,
+                                   deviceId: account["device_id"] as! String, accessToken: FakeServer.token)
+        let decryptor = try Pushseal.decryptor(store: store)
+        let fallback = decryptor.decryptBlocking(userInfo: push["payload"] as! [String: Any], deadline: 20)
+        try store.close()
+        XCTAssertEqual(fallback.status, "failed")
+        XCTAssertEqual(delivered.title, fallback.displayTitle)
+        XCTAssertEqual(delivered.body, fallback.exposeBody())
+        XCTAssertFalse(delivered.body.isEmpty)
+        XCTAssertNotEqual(delivered.body, (push["expected_after_fetch"] as! [String: Any])["body"] as? String)
+        XCTAssertFalse(delivered.body.contains("AwgAEp"), "no ciphertext is shown")
+    }
+
     // MARK: - helpers
 
     /// The store and key the app would have left: keys imported, the key in
     /// the shared Keychain group, the store in the app-group container.
-    private func writeStore(server: String, loggedIn: Bool = false) throws {
+    /// With `matrix`, the app has also signed in to that homeserver and
+    /// handed over its Megolm sessions (unless `matrixSessions` is false).
+    private func writeStore(server: String, loggedIn: Bool = false,
+                            matrix homeserver: String? = nil, matrixSessions: Bool = true) throws {
         let key = generateStoreKey()
         let store = try Pushseal.openStore(path: container.appendingPathComponent("pushseal.db").path, key: key)
         _ = try store.importKeys(keysJson: Vectors.keys(for: server), password: nil)
         if loggedIn { try store.setAuthToken(server: server, token: FakeServer.token) }
+        if let homeserver {
+            let account = MatrixVectors.account
+            try store.setMatrixAccount(homeserver: homeserver, userId: account["user_id"] as! String,
+                                       deviceId: account["device_id"] as! String, accessToken: FakeServer.token)
+            if matrixSessions {
+                _ = try store.importMatrixSessions(homeserver: homeserver, sessionsJson: MatrixVectors.storeSessions)
+            }
+        }
         try store.close()
         Keychain.shared.set(key, service: NotificationService.keyService, group: NotificationService.keychainGroup)
     }

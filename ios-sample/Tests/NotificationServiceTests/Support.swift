@@ -40,8 +40,26 @@ enum Vectors {
     static func file(_ name: String) -> URL { repo.appendingPathComponent("tests/vectors/\(name)") }
 }
 
-/// The fake Rocket.Chat server (tests/fake-server/fake_rocketchat.py) as a
-/// child process on 127.0.0.1. It exits when its stdin closes.
+/// tests/vectors/matrix/matrix.json (see its README): Megolm sessions and
+/// pushes made with libolm.
+enum MatrixVectors {
+    static func push(_ id: String) -> [String: Any] {
+        (all()["pushes"] as! [[String: Any]]).first { $0["id"] as? String == id }!
+    }
+
+    static var account: [String: Any] { all()["account"] as! [String: Any] }
+
+    /// The sessions a host app hands over, as `importMatrixSessions` takes them.
+    static var storeSessions: String {
+        String(decoding: try! JSONSerialization.data(withJSONObject: all()["store_sessions"]!), as: UTF8.self)
+    }
+
+    private static func all() -> [String: Any] { Vectors.object(try! Data(contentsOf: Vectors.file("matrix/matrix.json"))) }
+}
+
+/// A fake server as a child process on 127.0.0.1: Rocket.Chat
+/// (tests/fake-server/fake_rocketchat.py) or, with `homeserver()`, a Matrix
+/// homeserver (fake_homeserver.py). It exits when its stdin closes.
 final class FakeServer {
     static let token = "fake-auth-token"
 
@@ -49,12 +67,17 @@ final class FakeServer {
     private let process = Process()
     private let stdin = Pipe()
 
-    init(_ extra: [String] = []) throws {
+    /// The fake homeserver serving the Matrix vectors' events, with `token`.
+    static func homeserver(_ extra: [String] = []) throws -> FakeServer {
+        try FakeServer(extra, script: "fake_homeserver.py", fixtures: "matrix/matrix.json")
+    }
+
+    init(_ extra: [String] = [], script: String = "fake_rocketchat.py", fixtures: String = "rocketchat.json") throws {
         let python = ProcessInfo.processInfo.environment["PUSHSEAL_PYTHON"] ?? "python3"
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, Vectors.repo.appendingPathComponent("tests/fake-server/fake_rocketchat.py").path,
+        process.arguments = [python, Vectors.repo.appendingPathComponent("tests/fake-server/\(script)").path,
                              "--port", "0", "--token", FakeServer.token, "--max-seconds", "300",
-                             "--fixtures", Vectors.file("rocketchat.json").path] + extra
+                             "--fixtures", Vectors.file(fixtures).path] + extra
         let stdout = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
