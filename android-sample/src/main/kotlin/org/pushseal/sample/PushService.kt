@@ -25,9 +25,11 @@ import java.io.File
 import kotlin.time.Duration.Companion.seconds
 
 /**
- * Decrypts Rocket.Chat e2e pushes inside onMessageReceived, which Android
- * lets run for about 10 s: pushseal gets 8 of them, fetch included, and
- * always returns something safe to show. A notification is posted for every
+ * Decrypts Rocket.Chat e2e pushes and Matrix (Megolm) pushes inside
+ * onMessageReceived, which Android lets run for about 10 s: pushseal gets 8
+ * of them, fetch included, and always returns something safe to show. One
+ * store holds the accounts of both protocols; pushseal tells the pushes
+ * apart by their shape. A notification is posted for every
  * push, so FCM never deprioritises the app for silent pushes.
  */
 class PushService : FirebaseMessagingService() {

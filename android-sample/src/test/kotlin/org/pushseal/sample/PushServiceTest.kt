@@ -7,8 +7,8 @@ import androidx.core.app.NotificationCompat
 import com.google.firebase.messaging.RemoteMessage
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonElement
+import kotlinx.serialization.json.JsonPrimitive
 import kotlinx.serialization.json.jsonObject
-import kotlinx.serialization.json.jsonPrimitive
 import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
@@ -24,6 +24,7 @@ import org.pushseal.displayTitle
 import org.pushseal.exposeBody
 import org.pushseal.status
 import org.pushseal.support.FakeServer
+import org.pushseal.support.MatrixVectors
 import org.pushseal.support.Vectors
 import org.pushseal.support.str
 import org.robolectric.Robolectric
@@ -121,13 +122,63 @@ class PushServiceTest {
         assertEquals(1, server.requests("push.get"))
     }
 
-    /** The store PushService opens, filled the way the app would after login. */
-    private fun writeStore(server: String, loggedIn: Boolean = false) {
+    @Test
+    fun `a Matrix push is decrypted beside a Rocket-Chat account in the same store`() {
+        writeStore(Vectors.server, matrix = MatrixVectors.homeserver)
+        // Sygnal's FCM data map: `content` arrives as JSON text, as Android hands it over.
+        for (id in listOf("fcm-data-text", "fcm-data-thread")) {
+            val expected = MatrixVectors.expected(id)
+            manager.cancelAll()
+            val n = receive(dataOf(MatrixVectors.push(id)["payload"]!!)).single()
+            val style = messaging(n)
+            assertEquals(id, expected.str("title"), style.conversationTitle)
+            assertEquals(id, expected.str("body"), style.messages.single().text)
+            assertEquals(id, expected.str("rid"), n.group)
+        }
+        manager.cancelAll()
+        val rc = Vectors.push("p02-fcm-data-rc.v2-gcm-m01")
+        val n = receive(dataOf(rc["payload"]!!)).single()
+        assertEquals(rc["expected"]!!.jsonObject.str("body"), messaging(n).messages.single().text)
+    }
+
+    @Test
+    fun `a Matrix push without its room session shows the safe fallback`() {
+        writeStore(Vectors.server, matrix = MatrixVectors.homeserver, matrixSessions = false)
+        val push = MatrixVectors.push("fcm-data-text")
+        val data = dataOf(push["payload"]!!)
+        val n = receive(data).single()
+        val fallback = File(context.cacheDir, "matrix-empty").let { dir ->
+            dir.mkdirs()
+            Pushseal.openStore(File(dir, "store.db"), Pushseal.generateStoreKey()).use { store ->
+                val account = MatrixVectors.account
+                store.setMatrixAccount(MatrixVectors.homeserver, account.str("user_id")!!, account.str("device_id")!!, null)
+                Pushseal.decryptor(store).use { it.decryptFcmBlocking(data, 5.seconds) }
+            }
+        }
+        assertEquals("failed", fallback.status)
+        val text = messaging(n).messages.single().text.toString()
+        assertEquals(fallback.exposeBody(), text)
+        assertTrue(text.isNotBlank())
+        assertNotEquals(MatrixVectors.expected("fcm-data-text").str("body"), text)
+        assertFalse("no ciphertext is shown", text.contains("AwgAEp"))
+    }
+
+    /**
+     * The store PushService opens, filled the way the app would after login;
+     * with [matrix], also signed in to that homeserver with its Megolm
+     * sessions handed over (unless [matrixSessions] is false).
+     */
+    private fun writeStore(server: String, loggedIn: Boolean = false, matrix: String? = null, matrixSessions: Boolean = true) {
         val key = StoreKey.load(context)
         Pushseal.openStore(File(context.noBackupFilesDir, PushService.STORE_FILE), key).use { store ->
             key.fill(0)
             store.importKeys(Vectors.keysFor(server, jwk = true), null)
             if (loggedIn) store.setAuthToken(server, FakeServer.TOKEN)
+            if (matrix != null) {
+                val account = MatrixVectors.account
+                store.setMatrixAccount(matrix, account.str("user_id")!!, account.str("device_id")!!, null)
+                if (matrixSessions) store.importMatrixSessions(matrix, MatrixVectors.storeSessions)
+            }
             store.closeStore()
         }
     }
@@ -139,8 +190,9 @@ class PushServiceTest {
         return notifications.allNotifications
     }
 
+    /** An FCM data map: every value a string, nested objects as JSON text. */
     private fun dataOf(payload: JsonElement): Map<String, String> =
-        payload.jsonObject.mapValues { it.value.jsonPrimitive.content }
+        payload.jsonObject.mapValues { (_, v) -> if (v is JsonPrimitive) v.content else v.toString() }
 
     private fun messaging(n: Notification): NotificationCompat.MessagingStyle =
         checkNotNull(NotificationCompat.MessagingStyle.extractMessagingStyleFromNotification(n)) { "not a MessagingStyle notification" }
