@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use pushseal::rocketchat::decrypt_push;
 use pushseal::store::{OpenMode, Store, StoreError};
-use rsa::rand_core::{OsRng, RngCore};
+use rand_core::{OsRng, RngCore};
 use store_support::stress::{finish, verify, wait_for_acks, Counts, Run, SERVER};
 use store_support::{decrypted_pushes, vectors};
 

@@ -5,9 +5,8 @@
 use std::fmt;
 
 use pbkdf2::pbkdf2_hmac;
-use rsa::rand_core::OsRng;
 use rsa::traits::{PrivateKeyParts, PublicKeyParts};
-use rsa::{BigUint, Oaep, RsaPrivateKey};
+use rsa::{BoxedUint, PrivateKey};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::Sha256;
@@ -26,7 +25,7 @@ const V1_ITERATIONS: u32 = 1000;
 /// `rsa` wipes its private parts on drop.
 #[derive(Clone)]
 pub struct UserPrivateKey {
-    key: RsaPrivateKey,
+    key: PrivateKey,
 }
 
 impl fmt::Debug for UserPrivateKey {
@@ -72,21 +71,27 @@ impl UserPrivateKey {
     }
 
     fn from_parts(jwk: &PrivateJwk) -> Result<Self> {
-        let num = |what: &str, s: &str| -> Result<BigUint> {
-            let bytes = Zeroizing::new(
-                base64::decode_url(what, s)
-                    .map_err(|_| Error::BadPrivateKey(format!("{what} is not base64url")))?,
-            );
-            Ok(BigUint::from_bytes_be(&bytes))
+        let bytes = |what: &str, s: &str| -> Result<Zeroizing<Vec<u8>>> {
+            Ok(Zeroizing::new(base64::decode_url(what, s).map_err(
+                |_| Error::BadPrivateKey(format!("{what} is not base64url")),
+            )?))
         };
-        let key = RsaPrivateKey::from_components(
-            num("n", &jwk.n)?,
-            num("e", &jwk.e)?,
-            num("d", &jwk.d)?,
-            vec![num("p", &jwk.p)?, num("q", &jwk.q)?],
-        )
-        .map_err(|e| Error::BadPrivateKey(format!("inconsistent RSA key: {e}")))?;
-        key.validate()
+        // n and e are public, so their width may follow their length; the
+        // secret parts take the modulus's width, so their length shows nothing.
+        let n = BoxedUint::from_be_slice_vartime(&bytes("n", &jwk.n)?);
+        let e = BoxedUint::from_be_slice_vartime(&bytes("e", &jwk.e)?);
+        let width = n.bit_width_vartime();
+        let secret = |what: &str, s: &str| -> Result<BoxedUint> {
+            BoxedUint::from_be_slice(&bytes(what, s)?, width)
+                .map_err(|_| Error::BadPrivateKey(format!("{what} is longer than n")))
+        };
+        let (d, p, q) = (
+            secret("d", &jwk.d)?,
+            secret("p", &jwk.p)?,
+            secret("q", &jwk.q)?,
+        );
+        // Validates the key and precomputes the CRT values.
+        let key = PrivateKey::from_components(n, e, d, vec![p, q])
             .map_err(|e| Error::BadPrivateKey(format!("invalid RSA key: {e}")))?;
         Ok(Self { key })
     }
@@ -140,12 +145,13 @@ impl UserPrivateKey {
 
     /// Unwraps an `E2EKey` (RSA-OAEP-SHA256) into the room key and its id.
     ///
-    /// Uses RSA blinding; see SECURITY.md for RUSTSEC-2023-0071.
+    /// Constant-time, and blinded with the OS random source; see
+    /// SECURITY.md for RUSTSEC-2023-0071.
     pub fn unwrap_room_key(&self, e2e_key: &str) -> Result<(String, RoomKey)> {
         let wrapped = WrappedRoomKey::parse(e2e_key)?;
         let jwk = Zeroizing::new(
             self.key
-                .decrypt_blinded(&mut OsRng, Oaep::new::<Sha256>(), &wrapped.wrapped)
+                .oaep_decrypt::<rsa::sha2::Sha256>(&wrapped.wrapped)
                 .map_err(|_| {
                     Error::BadRoomKey(
                         "RSA unwrap failed: key is for another user or damaged".into(),
@@ -157,14 +163,20 @@ impl UserPrivateKey {
 
     /// The private JWK as a JSON string, for the encrypted key store.
     pub fn to_jwk(&self) -> SecretString {
-        let public = |n: &BigUint| base64::encode_url(&n.to_bytes_be());
-        // The big-endian bytes of d, p and q are wiped once encoded.
-        let secret =
-            |n: &BigUint| Zeroizing::new(base64::encode_url(&Zeroizing::new(n.to_bytes_be())));
+        // A JWK integer has no leading zeros, so trimming them is part of
+        // the format; the big-endian bytes of d, p and q are wiped once encoded.
+        let secret = |n: &BoxedUint| {
+            let full = Zeroizing::new(n.to_be_bytes());
+            let start = full
+                .iter()
+                .position(|&b| b != 0)
+                .unwrap_or(full.len().saturating_sub(1));
+            Zeroizing::new(base64::encode_url(&full[start..]))
+        };
         let primes = self.key.primes();
         let jwk = PrivateJwk {
-            n: public(self.key.n()),
-            e: public(self.key.e()),
+            n: base64::encode_url(&self.key.n_bytes()),
+            e: base64::encode_url(&self.key.e_bytes()),
             d: secret(self.key.d()),
             p: secret(&primes[0]),
             q: secret(&primes[1]),
@@ -183,7 +195,7 @@ impl UserPrivateKey {
     /// The public modulus in base64url, to match the key with the server's
     /// `public_key` without exposing anything secret.
     pub fn public_modulus(&self) -> String {
-        base64::encode_url(&self.key.n().to_bytes_be())
+        base64::encode_url(&self.key.n_bytes())
     }
 }
 
@@ -310,8 +322,34 @@ mod tests {
     }
 
     #[test]
+    fn odd_sizes_are_typed_errors() {
+        let key = <PrivateKey as rsa::Generate>::generate();
+        let good: Value = serde_json::from_str(UserPrivateKey { key }.to_jwk().expose()).unwrap();
+        let long = base64::encode_url(&[0xff; 300]);
+        for (member, value) in [
+            ("n", ""),
+            ("e", ""),
+            ("d", ""),
+            ("p", ""),
+            ("d", &*long),
+            ("q", &*long),
+        ] {
+            let mut jwk = good.clone();
+            jwk[member] = Value::from(value);
+            assert!(
+                matches!(
+                    UserPrivateKey::from_jwk_object(&jwk),
+                    Err(Error::BadPrivateKey(_))
+                ),
+                "{member} = {value:?}"
+            );
+        }
+        assert!(UserPrivateKey::from_jwk_object(&good).is_ok());
+    }
+
+    #[test]
     fn debug_is_redacted() {
-        let key = RsaPrivateKey::new(&mut OsRng, 1024).unwrap();
+        let key = <PrivateKey as rsa::Generate>::generate();
         let k = UserPrivateKey { key };
         assert_eq!(format!("{k:?}"), "UserPrivateKey(<redacted>)");
         let back = UserPrivateKey::from_jwk(k.to_jwk().expose()).unwrap();

@@ -17,8 +17,8 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use pushseal::rocketchat::Subscription;
 use pushseal::store::{OpenMode, Store, StoreKey};
-use rsa::rand_core::{OsRng, RngCore};
-use rsa::{BigUint, Oaep, RsaPublicKey};
+use rand_core::{OsRng, RngCore};
+use rsa::{BoxedUint, PublicKey};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
@@ -106,15 +106,13 @@ impl FreshKey {
             "key_ops": ["encrypt", "decrypt"], "kty": "oct"});
         let public = &v["device_user"]["public_jwk"];
         let num = |k: &str| {
-            BigUint::from_bytes_be(&URL_SAFE_NO_PAD.decode(public[k].as_str().unwrap()).unwrap())
-        };
-        let public = RsaPublicKey::new(num("n"), num("e")).unwrap();
-        let wrapped = public
-            .encrypt(
-                &mut OsRng,
-                Oaep::new::<Sha256>(),
-                jwk.to_string().as_bytes(),
+            BoxedUint::from_be_slice_vartime(
+                &URL_SAFE_NO_PAD.decode(public[k].as_str().unwrap()).unwrap(),
             )
+        };
+        let public = PublicKey::new(num("n"), num("e")).unwrap();
+        let wrapped = public
+            .oaep_encrypt::<rsa::sha2::Sha256>(jwk.to_string().as_bytes())
             .unwrap();
         Self {
             kid: kid.to_owned(),
