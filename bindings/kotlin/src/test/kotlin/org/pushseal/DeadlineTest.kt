@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
 import org.pushseal.support.FakeServer
 import org.pushseal.support.Vectors
+import org.pushseal.support.timeoutsByDeadline
 import org.pushseal.support.vectorStore
 import java.io.File
 import kotlin.time.Duration.Companion.milliseconds
@@ -35,21 +36,7 @@ class DeadlineTest {
     fun `a stalled server gives a timeout with fallback text by the deadline`() {
         vectorStore(dir, server.url, loggedIn = true).use { store ->
             Pushseal.decryptor(store).use { decryptor ->
-                val deadline = 1500.milliseconds
-                val push = payload
-                for (blocking in listOf(false, true)) {
-                    // The clock starts after set-up (store, decryptor, payload).
-                    val started = TimeSource.Monotonic.markNow()
-                    val result = if (blocking) {
-                        decryptor.decryptBlocking(push, deadline)
-                    } else {
-                        runBlocking { decryptor.decrypt(push, deadline) }
-                    }
-                    val took = started.elapsedNow()
-                    assertEquals("timeout", result.failureCode, "$result")
-                    assertTrue(result.displayTitle.isNotEmpty() && result.exposeBody().isNotEmpty())
-                    assertTrue(took < deadline + 5.seconds, "returned after $took")
-                }
+                timeoutsByDeadline(decryptor, payload, 1500.milliseconds)
             }
         }
     }
