@@ -18,6 +18,8 @@ import org.junit.Assert.assertTrue
 import org.junit.Before
 import org.junit.Test
 import org.junit.runner.RunWith
+import org.pushseal.DecryptResult
+import org.pushseal.PushStore
 import org.pushseal.Pushseal
 import org.pushseal.decryptFcmBlocking
 import org.pushseal.displayTitle
@@ -83,12 +85,7 @@ class PushServiceTest {
         val data = dataOf(push["payload"]!!)
         val n = receive(data).single()
         // What the library itself falls back to without keys.
-        val fallback = File(context.cacheDir, "empty").let { dir ->
-            dir.mkdirs()
-            Pushseal.openStore(File(dir, "store.db"), Pushseal.generateStoreKey()).use { store ->
-                Pushseal.decryptor(store).use { it.decryptFcmBlocking(data, 5.seconds) }
-            }
-        }
+        val fallback = libraryResult("empty", data) {}
         assertEquals("failed", fallback.status)
         val style = messaging(n)
         assertEquals(fallback.displayTitle, style.conversationTitle)
@@ -147,13 +144,9 @@ class PushServiceTest {
         val push = MatrixVectors.push("fcm-data-text")
         val data = dataOf(push["payload"]!!)
         val n = receive(data).single()
-        val fallback = File(context.cacheDir, "matrix-empty").let { dir ->
-            dir.mkdirs()
-            Pushseal.openStore(File(dir, "store.db"), Pushseal.generateStoreKey()).use { store ->
-                val account = MatrixVectors.account
-                store.setMatrixAccount(MatrixVectors.homeserver, account.str("user_id")!!, account.str("device_id")!!, null)
-                Pushseal.decryptor(store).use { it.decryptFcmBlocking(data, 5.seconds) }
-            }
+        val fallback = libraryResult("matrix-empty", data) { store ->
+            val account = MatrixVectors.account
+            store.setMatrixAccount(MatrixVectors.homeserver, account.str("user_id")!!, account.str("device_id")!!, null)
         }
         assertEquals("failed", fallback.status)
         val text = messaging(n).messages.single().text.toString()
@@ -180,6 +173,15 @@ class PushServiceTest {
                 if (matrixSessions) store.importMatrixSessions(matrix, MatrixVectors.storeSessions)
             }
             store.closeStore()
+        }
+    }
+
+    /** What the library returns for [data] from a fresh store that [fill] prepared, outside PushService. */
+    private fun libraryResult(name: String, data: Map<String, String>, fill: (PushStore) -> Unit): DecryptResult {
+        val dir = File(context.cacheDir, name).also { it.mkdirs() }
+        return Pushseal.openStore(File(dir, "store.db"), Pushseal.generateStoreKey()).use { store ->
+            fill(store)
+            Pushseal.decryptor(store).use { it.decryptFcmBlocking(data, 5.seconds) }
         }
     }
 
