@@ -53,14 +53,11 @@ when its standard input closes or after --max-seconds.
 import argparse
 import copy
 import json
-import os
-import socket
-import ssl
-import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from fake_common import JsonHandler, serve
 
 MODES = {"normal", "unauthorized", "not_found", "rate_limited", "server_error",
          "malformed", "stall", "slow"}
@@ -152,13 +149,6 @@ class State:
             return mode, delay, retry
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass  # a client that gave up (deadline, bad certificate) is expected here
-
-
 def route(path):
     """(endpoint name, decoded path ids) for a client-server path, or None.
 
@@ -186,46 +176,13 @@ def route(path):
     return None
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(JsonHandler):
     server_version = "FakeHomeserver/1"
-    protocol_version = "HTTP/1.1"
-    timeout = 120
-
-    def setup(self):
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, fmt, *args):  # quiet: tests read stdout
-        pass
+    not_found = error("M_UNRECOGNIZED", "Unrecognized request")
 
     def send_json(self, status, obj, headers=()):
-        self.entry["status"] = status
-        body = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        try:
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    @property
-    def app(self):
-        return self.server.app
-
-    def do_POST(self):
-        self.entry = {}
-        if urlsplit(self.path).path != "/_control":
-            return self.send_json(404, error("M_UNRECOGNIZED", "Unrecognized request"))
-        length = int(self.headers.get("Content-Length") or 0)
-        try:
-            body = json.loads(self.rfile.read(length) or b"{}")
-            self.send_json(200, self.app.state.control(body))
-        except (ValueError, TypeError) as e:
-            self.send_json(400, {"error": str(e)})
+        self.entry["status"] = status  # for the request log
+        super().send_json(status, obj, headers)
 
     def do_GET(self):
         url = urlsplit(self.path)
@@ -371,27 +328,7 @@ def main():
     p.add_argument("--max-seconds", type=float, default=300)
     args = p.parse_args()
 
-    server = Server(("127.0.0.1", args.port), Handler)
-    server.app = App(args)
-    if args.tls:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(args.tls[0], args.tls[1])
-        server.socket = ctx.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
-    port = server.server_address[1]
-
-    def stop_when_stdin_closes():
-        try:
-            while sys.stdin.buffer.read(4096):
-                pass
-        except (OSError, ValueError):
-            pass
-        os._exit(0)
-
-    threading.Thread(target=stop_when_stdin_closes, daemon=True).start()
-    threading.Timer(args.max_seconds, lambda: os._exit(0)).start()
-    print(f"READY {port}", flush=True)
-    server.serve_forever()
-
+    serve(Handler, App(args), args)
 
 if __name__ == "__main__":
     main()

@@ -39,14 +39,12 @@ when its standard input closes or after --max-seconds.
 import argparse
 import copy
 import json
-import os
-import socket
 import ssl
-import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from fake_common import JsonHandler, serve
 
 LOGGED_OUT = {
     "success": False,
@@ -135,60 +133,11 @@ class State:
             return mode, delay
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass  # a client that gave up (timeout, bad certificate) is expected here
-
-
-class Handler(BaseHTTPRequestHandler):
+class Handler(JsonHandler):
     server_version = "FakeRocketChat/1"
-    protocol_version = "HTTP/1.1"
-    timeout = 120  # idle keep-alive connections do not pin threads forever
-
-    def setup(self):
-        super().setup()
-        # Headers and body go out as separate writes; without this, Nagle
-        # and delayed ACKs add ~40 ms to every TLS answer, as no real
-        # server would.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, fmt, *args):  # quiet: tests read stdout
-        pass
-
-    # -- plumbing --------------------------------------------------------
-    def send_json(self, status, obj, headers=()):
-        body = json.dumps(obj).encode()
-        self.send_raw(status, body, "application/json", headers)
-
-    def send_raw(self, status, body, content_type, headers=()):
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        try:
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    @property
-    def app(self):
-        return self.server.app
+    not_found = {"success": False, "error": "Resource not found"}
 
     # -- routes ----------------------------------------------------------
-    def do_POST(self):
-        if urlsplit(self.path).path != "/_control":
-            return self.send_json(404, {"success": False, "error": "Resource not found"})
-        length = int(self.headers.get("Content-Length") or 0)
-        try:
-            body = json.loads(self.rfile.read(length) or b"{}")
-            self.send_json(200, self.app.state.control(body))
-        except (ValueError, TypeError) as e:
-            self.send_json(400, {"error": str(e)})
-
     def do_GET(self):
         url = urlsplit(self.path)
         if url.path == "/_control":
@@ -363,30 +312,12 @@ def main():
     p.add_argument("--max-seconds", type=float, default=300)
     args = p.parse_args()
 
-    server = Server(("127.0.0.1", args.port), Handler)
-    server.app = App(args)
-    if args.tls:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(args.tls[0], args.tls[1])
-        # The handshake runs on the first read, in the handler's thread, so
-        # one silent client cannot block the accept loop.
-        server.socket = ctx.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
-    port = server.server_address[1]
-    server.app.base_url = f"{server.app.scheme}://127.0.0.1:{port}"
+    app = App(args)
 
-    def stop_when_stdin_closes():
-        try:
-            while sys.stdin.buffer.read(4096):
-                pass
-        except (OSError, ValueError):
-            pass
-        os._exit(0)
+    def on_bound(port):
+        app.base_url = f"{app.scheme}://127.0.0.1:{port}"
 
-    threading.Thread(target=stop_when_stdin_closes, daemon=True).start()
-    threading.Timer(args.max_seconds, lambda: os._exit(0)).start()
-    print(f"READY {port}", flush=True)
-    server.serve_forever()
-
+    serve(Handler, app, args, on_bound)
 
 if __name__ == "__main__":
     main()
